@@ -1,0 +1,34 @@
+# The two commands of the README: `make run` and `make test`.
+UV := ./scripts/uv.sh
+RUN := $(UV) run --frozen --all-packages
+
+.PHONY: help sync run test lint bench reset
+
+help:
+	@echo "make run    start the local stack (embedded PostgreSQL and Valkey unless URLs are set)"
+	@echo "make test   run every test against real PostgreSQL and Redis/Valkey"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  benchmarks (TENANTS=1000 by default)"
+	@echo "make reset  delete the local stack's data under .stelly/"
+
+sync:
+	@$(UV) sync --frozen --all-packages --quiet
+
+run: sync
+	$(RUN) stelly dev
+
+test: sync
+	$(RUN) pytest $(PYTEST_ARGS)
+
+lint: sync
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+TENANTS ?= 1000
+bench: sync
+	$(RUN) python -m bench --tenants $(TENANTS)
+
+reset:
+	@if [ -f .stelly/run/stack.json ]; then echo "stop 'make run' first"; exit 1; fi
+	rm -rf .stelly

@@ -1,0 +1,117 @@
+"""Servers every test session needs: real PostgreSQL and real Redis/Valkey.
+
+With ``STELLY_DATABASE_URL`` / ``STELLY_REDIS_URL`` set, tests use those
+servers (each session in a database of its own); otherwise they start the
+embedded PostgreSQL and Valkey and remove them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from stelly_core.db import Database
+from stelly_core.localstack import EmbeddedPostgres, EmbeddedValkey
+from stelly_core.settings import Settings, load_settings
+from stelly_tenancy.migrator import migrate_platform
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """A PostgreSQL server's URL (its default database)."""
+    configured = os.environ.get("STELLY_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    with tempfile.TemporaryDirectory(prefix="stelly-pg-") as tmp:
+        os.chmod(tmp, 0o755)  # the embedded server runs as its own user when we are root
+        server = EmbeddedPostgres(Path(tmp) / "data", delete_on_stop=True)
+        url = server.start()
+        try:
+            yield url
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    """A fresh database for this session with the platform schema, dropped at the end."""
+    name = f"stelly_test_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = _with_database(server_url, name)
+    database = await Database.connect(url, load_settings({"STELLY_ENV": "test"}), max_size=1)
+    try:
+        await migrate_platform(database)
+    finally:
+        await database.close()
+    yield url
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[EmbeddedValkey | None]:
+    """The embedded Valkey, or ``None`` when ``STELLY_REDIS_URL`` is set."""
+    if os.environ.get("STELLY_REDIS_URL"):
+        yield None
+        return
+    server = EmbeddedValkey()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: EmbeddedValkey | None) -> str:
+    if redis_server is None:
+        return os.environ["STELLY_REDIS_URL"]
+    return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, redis_url: str) -> Settings:
+    return load_settings(
+        {
+            "STELLY_ENV": "test",
+            "STELLY_DATABASE_URL": database_url,
+            "STELLY_REDIS_URL": redis_url,
+            "KZ_SECRET_KEY": TEST_SECRET,
+            "STELLY_TENANT_CACHE_TTL": "30",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+async def db(settings: Settings, database_url: str) -> AsyncIterator[Database]:
+    """The session's pool."""
+    database = await Database.connect(database_url, settings, max_size=8)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def unique_slug() -> str:
+    """A slug no other test uses."""
+    return "t" + secrets.token_hex(5)

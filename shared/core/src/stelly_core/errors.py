@@ -1,0 +1,190 @@
+"""RFC 9457 problem details with a stable ``code`` member.
+
+Errors are values: code raises :class:`ProblemError` with a stable snake_case
+code, and the handlers here turn it (and Litestar's own exceptions) into
+``application/problem+json``. Nothing a client sends becomes a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from litestar import Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from litestar.connection import Request
+    from litestar.types import ExceptionHandlersMap
+
+__all__ = [
+    "PROBLEM_JSON",
+    "FieldError",
+    "ProblemError",
+    "exception_handlers",
+    "problem_body",
+]
+
+PROBLEM_JSON = "application/problem+json"
+_log = logging.getLogger("stelly.errors")
+
+_DEFAULT_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+    500: "internal_error",
+    502: "bad_gateway",
+    503: "unavailable",
+    504: "gateway_timeout",
+}
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    """One invalid field of a request: where it is and what is wrong."""
+
+    field: str
+    message: str
+
+
+class ProblemError(Exception):
+    """An error answered to the client as problem details.
+
+    Args:
+        status: the HTTP status code.
+        code: a stable snake_case code clients can rely on.
+        detail: a human-readable explanation of this occurrence.
+        headers: extra response headers (``Retry-After``, ``WWW-Authenticate``).
+        extra: extra members of the problem object.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+def problem_body(
+    status: int, code: str, detail: str | None = None, extra: Mapping[str, Any] | None = None
+) -> bytes:
+    """Encode a problem details object.
+
+    Args:
+        status: the HTTP status code.
+        code: the stable error code.
+        detail: a human-readable explanation.
+        extra: extra members.
+
+    Returns:
+        The JSON bytes of the problem object.
+    """
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if extra:
+        body.update(extra)
+    return msgspec.json.encode(body)
+
+
+def _response(
+    status: int,
+    code: str,
+    detail: str | None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Response[bytes]:
+    return Response(
+        content=problem_body(status, code, detail, extra),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=dict(headers or {}),
+    )
+
+
+def _handle_problem(_: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
+    return _response(exc.status, exc.code, exc.detail, headers=exc.headers, extra=exc.extra)
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if isinstance(extra, list):
+        for item in extra:
+            if isinstance(item, dict):
+                key = str(item.get("key") or item.get("source") or "body")
+                errors.append(FieldError(field=key, message=str(item.get("message", "invalid"))))
+    return errors
+
+
+def _handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    errors = _field_errors(exc.extra)
+    detail = exc.detail if errors else (exc.detail or "invalid request")
+    return _response(
+        400,
+        "validation_error",
+        detail,
+        extra={"errors": msgspec.to_builtins(errors)},
+    )
+
+
+def _handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    code = _DEFAULT_CODES.get(status, "error")
+    detail = exc.detail if exc.detail and exc.detail != HTTPStatus(status).phrase else None
+    if isinstance(exc, NotAuthorizedException):
+        code = "not_authenticated"
+    elif isinstance(exc, PermissionDeniedException):
+        code = "forbidden"
+    elif isinstance(exc, NotFoundException):
+        code = "not_found"
+    elif status == 400 and exc.detail == "Invalid host header":
+        code = "invalid_host"  # Litestar checks the Host syntax before our middleware runs
+    return _response(status, code, detail, headers=exc.headers)
+
+
+def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    _log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _response(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", None)
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    """The exception handlers every Stelly app installs."""
+    return {
+        ProblemError: _handle_problem,
+        ValidationException: _handle_validation,
+        HTTPException: _handle_http,
+        Exception: _handle_unexpected,
+    }

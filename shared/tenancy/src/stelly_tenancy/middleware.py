@@ -1,0 +1,135 @@
+"""The Litestar middleware that puts the resolved tenant on every connection.
+
+HTTP and WebSocket scopes alike: the Front Door gate, the trusted-edge
+headers, resolution, and the 403/404 refusals as problem details (a refused
+WebSocket handshake gets the same problem as an HTTP denial response where
+the server supports it, else a policy-violation close). Health routes are
+excluded by path.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from stelly_core.errors import PROBLEM_JSON, problem_body
+
+from stelly_tenancy.hosts import judge_edge
+
+if TYPE_CHECKING:
+    from litestar.connection import ASGIConnection
+    from litestar.types import (
+        ASGIApp,
+        HTTPResponseStartEvent,
+        Receive,
+        Scope,
+        Send,
+        WebSocketResponseStartEvent,
+    )
+
+    from stelly_tenancy.hosts import EdgePolicy
+    from stelly_tenancy.models import Tenant
+    from stelly_tenancy.resolution import TenantResolver
+
+__all__ = ["HEALTH_PATHS", "TenancyMiddleware", "client_ip", "current_tenant"]
+
+HEALTH_PATHS = ("^/healthz$", "^/readyz$")
+_log = logging.getLogger("stelly.tenancy")
+WS_POLICY_VIOLATION = 1008
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def current_tenant(connection: ASGIConnection[Any, Any, Any, Any]) -> Tenant:
+    """The tenant the middleware resolved for this request or socket."""
+    tenant: Tenant = connection.scope["state"]["tenant"]
+    return tenant
+
+
+def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The client address, from the trusted edge's header or the socket."""
+    value: str | None = connection.scope["state"].get("client_ip")
+    return value
+
+
+class TenancyMiddleware(ASGIMiddleware):
+    """Resolve the tenant of every HTTP request and WebSocket handshake."""
+
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+    exclude_path_pattern = HEALTH_PATHS
+
+    def __init__(self, resolver: TenantResolver, policy: EdgePolicy) -> None:
+        self.resolver = resolver
+        self.policy = policy
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        peer = scope.get("client")
+        verdict = judge_edge(
+            self.policy,
+            host=_header(scope, b"host"),
+            tenant_host=_header(scope, b"x-tenant-host"),
+            fdid=_header(scope, b"x-azure-fdid"),
+            azure_client_ip=_header(scope, b"x-azure-clientip"),
+            peer_ip=peer[0] if peer else None,
+        )
+        if verdict.refused:
+            await _refuse(scope, receive, send, 403, "frontdoor_mismatch", "not through our edge")
+            return
+        if verdict.host is None:
+            await _refuse(scope, receive, send, 400, "invalid_host", "the host is not valid")
+            return
+        try:
+            tenant = await self.resolver.resolve(verdict.host)
+        except (OSError, Exception) as exc:
+            _log.warning("tenant resolution failed for %s: %s", verdict.host, exc)
+            await _refuse(scope, receive, send, 503, "unavailable", "try again shortly")
+            return
+        if tenant is None:
+            await _refuse(scope, receive, send, 404, "tenant_not_found", "no store at this address")
+            return
+        if not tenant.active:
+            await _refuse(scope, receive, send, 403, "tenant_suspended", "this store is suspended")
+            return
+        state = scope.setdefault("state", {})
+        state["tenant"] = tenant
+        state["client_ip"] = verdict.client_ip
+        await next_app(scope, receive, send)
+
+
+async def _refuse(
+    scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str
+) -> None:
+    body = problem_body(status, code, detail)
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if scope["type"] == ScopeType.HTTP:
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": status,
+            "headers": headers,
+        }
+        await send(start)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        return
+    message = await receive()  # websocket.connect
+    if message["type"] != "websocket.connect":
+        return
+    if "websocket.http.response" in (scope.get("extensions") or {}):
+        ws_start: WebSocketResponseStartEvent = {
+            "type": "websocket.http.response.start",
+            "status": status,
+            "headers": headers,
+        }
+        await send(ws_start)
+        await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
+    else:
+        await send({"type": "websocket.close", "code": WS_POLICY_VIOLATION, "reason": code})

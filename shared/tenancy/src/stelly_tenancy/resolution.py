@@ -1,0 +1,117 @@
+"""Host → tenant, cached in-process (SPEC §2, step 3).
+
+``{slug}.{base_domain}`` resolves by slug, any other host through the domain
+table. Each host costs one indexed query when it is not cached, so the cost
+per request does not grow with the number of tenants; hits cost a dict
+lookup. Entries live ``ttl`` seconds, unknown hosts included (so a flood of
+garbage hosts is cheap), the cache is bounded, concurrent misses for one host
+share one query, and :meth:`TenantResolver.clear` is called by the Redis
+invalidation listener when any tenant changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from stelly_tenancy.models import SLUG
+from stelly_tenancy.registry import fetch_by_domain, fetch_by_slug
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import asyncpg
+
+    from stelly_tenancy.models import Tenant
+
+__all__ = ["TenantResolver", "slug_for_host"]
+
+
+def slug_for_host(host: str, base_domain: str) -> str | None:
+    """The slug a host names under the platform domain, if it is such a host.
+
+    Args:
+        host: a normalised host.
+        base_domain: ``STELLY_BASE_DOMAIN``.
+
+    Returns:
+        The first label of ``{slug}.{base_domain}``, or ``None`` for any
+        other host (a custom domain, or a deeper name).
+    """
+    prefix = host.removesuffix("." + base_domain)
+    if prefix == host or "." in prefix:
+        return None
+    return prefix
+
+
+class TenantResolver:
+    """Resolves normalised hosts to tenants with a bounded TTL cache."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        base_domain: str,
+        *,
+        ttl: float = 5.0,
+        max_entries: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._pool = pool
+        self._base_domain = base_domain
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Tenant | None]] = {}
+        self._inflight: dict[str, asyncio.Future[Tenant | None]] = {}
+        self._generation = 0
+
+    def clear(self) -> None:
+        """Forget every cached resolution (a tenant changed somewhere)."""
+        self._cache.clear()
+        self._generation += 1
+
+    async def resolve(self, host: str) -> Tenant | None:
+        """The tenant a normalised host names, or ``None``.
+
+        Args:
+            host: a host as returned by :func:`~stelly_tenancy.hosts.normalize_host`.
+
+        Returns:
+            The tenant (active or suspended), or ``None`` when unknown.
+        """
+        entry = self._cache.get(host)
+        if entry is not None and entry[0] > self._clock():
+            return entry[1]
+        pending = self._inflight.get(host)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Tenant | None] = asyncio.get_running_loop().create_future()
+        self._inflight[host] = future
+        generation = self._generation
+        try:
+            tenant = await self._load(host)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody else must
+            raise
+        finally:
+            del self._inflight[host]
+        future.set_result(tenant)
+        if generation == self._generation:
+            self._store(host, tenant)
+        return tenant
+
+    def _store(self, host: str, tenant: Tenant | None) -> None:
+        self._cache.pop(host, None)
+        if len(self._cache) >= self._max_entries:
+            del self._cache[next(iter(self._cache))]  # the oldest insertion
+        self._cache[host] = (self._clock() + self._ttl, tenant)
+
+    async def _load(self, host: str) -> Tenant | None:
+        slug = slug_for_host(host, self._base_domain)
+        if slug is not None:
+            if not SLUG.fullmatch(slug):
+                return None
+            return await fetch_by_slug(self._pool, slug)
+        return await fetch_by_domain(self._pool, host)
