@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import sys
-from typing import TYPE_CHECKING, Any
-
 import click
-from stelly_core.settings import SettingsError, load_settings
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine
-
-    from stelly_core.settings import Settings
+from stelly_cli.dev import dev
+from stelly_cli.migrate import migrate
+from stelly_cli.seed import seed_demo
+from stelly_cli.tenant import tenant
 
 __all__ = ["cli"]
-
-
-def run_async(factory: Callable[[Settings], Coroutine[Any, Any, int]]) -> None:
-    """Load the settings, run one coroutine, exit with its status."""
-    try:
-        settings = load_settings()
-        status = asyncio.run(factory(settings))
-    except SettingsError as exc:
-        click.secho(str(exc), fg="red", err=True)
-        status = 2
-    except KeyboardInterrupt:
-        status = 130
-    sys.exit(status)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,17 +17,7 @@ def cli() -> None:
     """Stelly: multi-tenant storefront and ordering platform."""
 
 
-def _register() -> None:
-    from stelly_cli import dev, migrate, seed, tenant
-
-    cli.add_command(dev.dev)
-    cli.add_command(migrate.migrate)
-    cli.add_command(tenant.tenant)
-    cli.add_command(seed.seed_demo)
-
-
-_register()
-
-if __name__ == "__main__":  # pragma: no cover
-    with contextlib.suppress(KeyboardInterrupt):
-        cli()
+cli.add_command(dev)
+cli.add_command(migrate)
+cli.add_command(tenant)
+cli.add_command(seed_demo)

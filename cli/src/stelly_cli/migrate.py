@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from stelly_tenancy.migrator import migrate as run_migrations
 
-from stelly_cli.main import run_async
-from stelly_cli.runtime import connections
+from stelly_cli.runtime import connections, run_async
 
 if TYPE_CHECKING:
     from stelly_core.settings import Settings

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any
 
+import click
 from redis.exceptions import RedisError
 from stelly_core.db import Database
 from stelly_core.localstack import database_url, redis_url
 from stelly_core.redis import connect_redis
-from stelly_core.settings import SettingsError
+from stelly_core.settings import SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable, Coroutine
 
     from redis.asyncio import Redis
     from stelly_core.settings import Settings
 
-__all__ = ["connections"]
+__all__ = ["connections", "run_async"]
 
 _log = logging.getLogger("stelly.cli")
 
@@ -49,3 +52,16 @@ async def connections(
         if redis is not None:
             await redis.aclose()
         await db.close()
+
+
+def run_async(factory: Callable[[Settings], Coroutine[Any, Any, int]]) -> None:
+    """Load the settings, run one coroutine, exit with its status."""
+    try:
+        settings = load_settings()
+        status = asyncio.run(factory(settings))
+    except SettingsError as exc:
+        click.secho(str(exc), fg="red", err=True)
+        status = 2
+    except KeyboardInterrupt:
+        status = 130
+    sys.exit(status)

@@ -15,8 +15,7 @@ from stelly_core.auth import PasswordHashing
 from stelly_tenancy.provisioning import NewTenant, create_tenant
 from stelly_tenancy.registry import fetch_by_slug
 
-from stelly_cli.main import run_async
-from stelly_cli.runtime import connections
+from stelly_cli.runtime import connections, run_async
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis

@@ -15,8 +15,7 @@ from stelly_tenancy.provisioning import (
 )
 from stelly_tenancy.registry import list_tenants
 
-from stelly_cli.main import run_async
-from stelly_cli.runtime import connections
+from stelly_cli.runtime import connections, run_async
 
 if TYPE_CHECKING:
     from stelly_core.settings import Settings

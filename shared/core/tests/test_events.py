@@ -18,8 +18,21 @@ def test_valid_channels(channel: str) -> None:
 
 @pytest.mark.parametrize(
     "channel",
-    ["kitchen ", "Kitchen", "order:", "order:../x", "order:0", "order:-1", "order:1 ", "menu\n",
-     "x" * 10_000, "", "order:1:2", "*", "t:1:ev:menu"],
+    [
+        "kitchen ",
+        "Kitchen",
+        "order:",
+        "order:../x",
+        "order:0",
+        "order:-1",
+        "order:1 ",
+        "menu\n",
+        "x" * 10_000,
+        "",
+        "order:1:2",
+        "*",
+        "t:1:ev:menu",
+    ],
 )
 def test_channel_name_tricks_are_refused(channel: str) -> None:
     with pytest.raises(ValueError, match="channel"):

@@ -72,7 +72,7 @@ class RateLimiter:
             The verdict with the seconds to wait when refused.
         """
         interval = limit.period * 1000 / limit.limit
-        tolerance = interval * limit.limit
+        tolerance = interval * (limit.limit - 1)
         safe_client = client.encode().hex()[:128]
         key = tenant_key(tenant_id, "rl", limit.name, safe_client)
         allowed, wait_ms = await self._script(

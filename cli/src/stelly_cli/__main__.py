@@ -1,0 +1,5 @@
+"""``python -m stelly_cli``: the same as the ``stelly`` command."""
+
+from stelly_cli.main import cli
+
+cli()
