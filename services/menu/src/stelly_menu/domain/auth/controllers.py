@@ -1,0 +1,53 @@
+"""``POST /api/v1/auth/token`` and ``GET|POST /api/v1/admin/users``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
+from stelly_tenancy.middleware import client_ip, current_tenant
+
+from stelly_menu.domain.auth import services
+from stelly_menu.domain.auth.guards import OWNERS, staff_guard
+from stelly_menu.domain.auth.schemas import TokenRequest, TokenResponse, UserCreate, UserOut
+from stelly_menu.runtime import runtime_of
+
+__all__ = ["AuthController", "UserController"]
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["staff"]
+
+    @post("/token", status_code=200)
+    async def token(
+        self, request: Request[Any, Any, Any], data: JSONBody[TokenRequest]
+    ) -> TokenResponse:
+        """Exchange a staff e-mail and password for a bearer token."""
+        return await services.login(
+            runtime_of(request),
+            current_tenant(request),
+            data.email,
+            data.password,
+            client_ip(request),
+        )
+
+
+class UserController(Controller):
+    path = "/api/v1/admin/users"
+    tags = ["admin"]
+
+    guards = [staff_guard(OWNERS)]
+
+    @get("/")
+    async def list_users(self, request: Request[Any, Any, Any]) -> list[UserOut]:
+        """Every staff account (owner only)."""
+        return await services.list_users(runtime_of(request), current_tenant(request))
+
+    @post("/")
+    async def create_user(
+        self, request: Request[Any, Any, Any], data: JSONBody[UserCreate]
+    ) -> UserOut:
+        """Add a staff account (owner only)."""
+        return await services.create_user(runtime_of(request), current_tenant(request), data)

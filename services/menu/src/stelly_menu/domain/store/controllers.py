@@ -1,0 +1,86 @@
+"""The storefront (``/api/v1/store``, ``/api/v1/store/menu``) and ``/api/v1/admin/store``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from litestar import Controller, Request, Response, get, patch
+from litestar.params import JSONBody
+from stelly_tenancy.middleware import current_tenant
+
+from stelly_menu.domain.auth.guards import MENU_EDITORS, staff_guard
+from stelly_menu.domain.menu.cache import etag_matches
+from stelly_menu.domain.menu.schemas import Menu
+from stelly_menu.domain.menu.services import published_menu
+from stelly_menu.domain.store import services
+from stelly_menu.domain.store.hours import is_open
+from stelly_menu.domain.store.schemas import AdminStore, AdminStorePatch, StoreOut
+from stelly_menu.runtime import runtime_of
+
+__all__ = ["AdminStoreController", "StorefrontController", "realtime_url"]
+
+#: Edges and browsers may keep the menu but must revalidate it (a cheap 304),
+#: so that a write is visible to the next read.
+MENU_CACHE_CONTROL = "public, no-cache"
+
+
+def realtime_url(request: Request[Any, Any, Any]) -> str:
+    """The WebSocket URL for this store, on the host the client used."""
+    headers = request.headers
+    host = headers.get("x-tenant-host") or headers.get("host") or ""
+    proto = (headers.get("x-forwarded-proto") or request.scope.get("scheme") or "http").lower()
+    return f"{'wss' if proto in ('https', 'wss') else 'ws'}://{host}/ws/v1"
+
+
+class StorefrontController(Controller):
+    path = "/api/v1/store"
+    tags = ["storefront"]
+
+    @get("/")
+    async def store(self, request: Request[Any, Any, Any]) -> StoreOut:
+        """The store, whether it takes orders now, and where its live updates are."""
+        runtime = runtime_of(request)
+        tenant = current_tenant(request)
+        async with runtime.db.tenant(tenant.schema) as conn:
+            hours = await services.load_hours(conn)
+        return StoreOut(
+            slug=tenant.slug,
+            name=tenant.name,
+            currency=tenant.currency,
+            timezone=tenant.timezone,
+            is_open=is_open(hours, tenant.timezone, datetime.now(UTC)),
+            realtime_url=realtime_url(request),
+        )
+
+    @get("/menu")
+    async def menu(self, request: Request[Any, Any, Any]) -> Response[Menu]:
+        """The published menu, pre-encoded; ``If-None-Match`` answers 304."""
+        runtime = runtime_of(request)
+        cached = await published_menu(
+            runtime.db, runtime.cache, current_tenant(request), runtime.settings.assets_base_url
+        )
+        headers = {"ETag": cached.etag, "Cache-Control": MENU_CACHE_CONTROL}
+        if etag_matches(request.headers.get("if-none-match"), cached.etag):
+            return Response(content=cast("Menu", b""), status_code=304, headers=headers)
+        return Response(
+            content=cast("Menu", cached.body), media_type="application/json", headers=headers
+        )
+
+
+class AdminStoreController(Controller):
+    path = "/api/v1/admin/store"
+    tags = ["admin"]
+    guards = [staff_guard(MENU_EDITORS)]
+
+    @get("/")
+    async def get_store(self, request: Request[Any, Any, Any]) -> AdminStore:
+        """Name, currency, time zone and weekly opening hours."""
+        return await services.admin_store(runtime_of(request), current_tenant(request))
+
+    @patch("/")
+    async def patch_store(
+        self, request: Request[Any, Any, Any], data: JSONBody[AdminStorePatch]
+    ) -> AdminStore:
+        """Change any of them; fields left out stay as they are."""
+        return await services.update_store(runtime_of(request), current_tenant(request), data)

@@ -1,0 +1,1 @@
+"""The menu service's tenant migrations (component ``menu``)."""
