@@ -1,0 +1,1 @@
+"""The local edge: plays Azure Front Door in front of the Stelly services."""

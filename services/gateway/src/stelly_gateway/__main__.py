@@ -1,0 +1,35 @@
+"""``python -m stelly_gateway``: serve the gateway on ``STELLY_PORT`` (8080)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+from stelly_core.settings import SettingsError
+
+from stelly_gateway.app import create_app
+from stelly_gateway.settings import load_gateway_settings
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        settings = load_gateway_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    uvicorn.run(
+        create_app(settings),
+        host="127.0.0.1",
+        port=settings.port,
+        log_level="warning",
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=5,
+        proxy_headers=False,  # the edge writes X-Forwarded-*; it never trusts a client's
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
