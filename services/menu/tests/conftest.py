@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
@@ -42,7 +43,9 @@ MakeStore = Callable[..., Awaitable[Store]]
 
 @pytest.fixture(scope="session")
 def hasher() -> PasswordHashing:
-    return PasswordHashing()
+    # Cheap parameters for the owners tests create; argon2 verifies with the
+    # parameters stored in each hash, so logins stay real and fast.
+    return PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +89,18 @@ def make_store(client: Client, db: Database, hasher: PasswordHashing) -> MakeSto
         return Store(tenant, email, await login(client, host, email, OWNER_PASSWORD))
 
     return make
+
+
+@pytest.fixture(scope="session")
+async def shared_store(settings: Settings, db: Database, hasher: PasswordHashing) -> Store:
+    """One store for tests that only read or are refused (fewer tenants, faster)."""
+    slug = "m" + secrets.token_hex(5)
+    email = f"owner@{slug}.example"
+    spec = NewTenant(slug=slug, name="Shared", owner_email=email, owner_password=OWNER_PASSWORD)
+    tenant = await create_tenant(db, spec, hasher=hasher)
+    async with AsyncTestClient(create_app(settings, relay=False)) as c:
+        token = await login(c, {"host": f"{slug}.localhost"}, email, OWNER_PASSWORD)
+    return Store(tenant, email, token)
 
 
 async def add_staff(client: Client, store: Store, role: str) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-from stelly_core.errors import PROBLEM_JSON, ProblemError, problem_body
+from litestar.exceptions import ValidationException
+from stelly_core.errors import PROBLEM_JSON, ProblemError, exception_handlers, problem_body
 
 if TYPE_CHECKING:
     from litestar import Request, Response
@@ -42,6 +44,33 @@ def _data_error(_: Request[Any, Any, Any], exc: asyncpg.DataError) -> Response[b
     )
 
 
+_NAMED_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]{1,100})`")
+_ROOT_KEYS = frozenset({"data", "body", ""})
+
+
+def _name_missing_fields(extra: Any) -> Any:
+    """Point "missing/unknown field `x`" errors at ``x`` rather than at its parent object."""
+    if not isinstance(extra, list):
+        return extra
+    named = []
+    for item in extra:
+        if isinstance(item, dict):
+            match = _NAMED_FIELD.match(str(item.get("message", "")))
+            if match:
+                parent = str(item.get("key") or "")
+                field = match.group(1) if parent in _ROOT_KEYS else f"{parent}.{match.group(1)}"
+                item = {**item, "key": field}
+        named.append(item)
+    return named
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    exc.extra = _name_missing_fields(exc.extra)
+    shared = exception_handlers()[ValidationException]
+    return shared(request, exc)  # type: ignore[arg-type]
+
+
 def database_exception_handlers() -> ExceptionHandlersMap:
-    """Handlers turning PostgreSQL's refusals of input values into 400."""
-    return {asyncpg.DataError: _data_error}
+    """Handlers naming the field of every validation error, and turning
+    PostgreSQL's refusals of input values into 400."""
+    return {ValidationException: _validation_error, asyncpg.DataError: _data_error}

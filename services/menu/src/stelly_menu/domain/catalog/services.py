@@ -147,7 +147,7 @@ async def delete_category(runtime: MenuRuntime, tenant: Tenant, category_id: int
             if found is None:
                 raise _CATEGORY_NOT_FOUND
             version = await bump_menu_version(conn, tenant.id)
-    except asyncpg.ForeignKeyViolationError:
+    except (asyncpg.RestrictViolationError, asyncpg.ForeignKeyViolationError):
         raise ProblemError(
             409, "category_not_empty", "the category still has items; move or delete them first"
         ) from None
