@@ -1,0 +1,1 @@
+"""Stelly media: safe image uploads and the worker that renders their WebP variants."""

@@ -1,0 +1,29 @@
+"""``python -m stelly_media``: serve the media API with uvicorn (port 8003 locally)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    import uvicorn
+    from stelly_core.settings import SettingsError, load_settings
+
+    from stelly_media.app import create_app
+
+    parser = argparse.ArgumentParser(prog="python -m stelly_media")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8003)
+    args = parser.parse_args(argv)
+    try:
+        app = create_app(load_settings())
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

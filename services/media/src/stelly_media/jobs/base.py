@@ -1,0 +1,95 @@
+"""The job queue between the media API and its worker.
+
+Jobs are at-least-once: a job is settled only after its work is done, and a
+job whose worker died is delivered again. The worker makes every job
+idempotent. Two backends implement :class:`JobQueue`: Redis Streams (local,
+tests) and Azure Service Bus (the cloud), chosen by ``STELLY_QUEUE``.
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+__all__ = ["ImageJob", "JobQueue", "MalformedJob", "ReceivedJob", "decode_job", "encode_job"]
+
+
+class ImageJob(msgspec.Struct, frozen=True):
+    """Render the variants of one image. The schema is looked up by tenant id."""
+
+    tenant_id: int
+    image_id: uuid.UUID
+
+
+class MalformedJob(ValueError):
+    """A message that is not an :class:`ImageJob`."""
+
+
+def encode_job(job: ImageJob) -> bytes:
+    return msgspec.json.encode(job)
+
+
+def decode_job(data: bytes) -> ImageJob:
+    try:
+        job = msgspec.json.decode(data, type=ImageJob)
+    except msgspec.DecodeError as exc:
+        raise MalformedJob(str(exc)) from None
+    if job.tenant_id <= 0:
+        raise MalformedJob("tenant_id must be positive")
+    return job
+
+
+@dataclass(eq=False)
+class ReceivedJob:
+    """One delivery of a message: what it says and how often it was delivered.
+
+    ``job`` is ``None`` when the message could not be decoded (it can only be
+    dead-lettered); ``raw`` is the message body; ``handle`` is the backend's.
+    """
+
+    raw: bytes
+    delivery_count: int
+    handle: Any
+    job: ImageJob | None = field(default=None)
+
+
+class JobQueue(abc.ABC):
+    """A queue of image jobs with explicit settlement."""
+
+    @abc.abstractmethod
+    async def enqueue(self, job: ImageJob) -> None:
+        """Send a job."""
+
+    @abc.abstractmethod
+    async def receive(self, wait_seconds: float) -> ReceivedJob | None:
+        """The next job to work on (a new one, or one a dead worker left), or ``None``."""
+
+    @abc.abstractmethod
+    async def complete(self, received: ReceivedJob) -> None:
+        """The job is done: remove it."""
+
+    @abc.abstractmethod
+    async def retry(self, received: ReceivedJob) -> None:
+        """The attempt failed: deliver the job again later."""
+
+    @abc.abstractmethod
+    async def dead_letter(self, received: ReceivedJob, reason: str) -> None:
+        """Give up on the job: move it to the dead-letter queue."""
+
+    @abc.abstractmethod
+    async def renew(self, received: ReceivedJob) -> None:
+        """Keep the job ours while a long attempt runs."""
+
+    async def close(self) -> None:  # noqa: B027 - optional for backends
+        """Release connections."""
+
+    def decode(self, raw: bytes, delivery_count: int, handle: Any) -> ReceivedJob:
+        try:
+            job: ImageJob | None = decode_job(raw)
+        except MalformedJob:
+            job = None
+        return ReceivedJob(raw, delivery_count, handle, job)

@@ -1,0 +1,1 @@
+"""Tenant migrations of the media service (the ``images`` table)."""
