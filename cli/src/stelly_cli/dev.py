@@ -1,8 +1,10 @@
-"""``stelly dev``: the local stack in one command (what ``make run`` calls).
+"""``stelly dev``: the whole local stack in one command (what ``make run`` calls).
 
-Starts embedded PostgreSQL and Valkey under ``.stelly/`` unless URLs are
-configured, publishes their URLs for other ``stelly`` commands of this
-checkout, migrates, seeds the demo tenants, then runs until Ctrl-C and stops
+Starts embedded PostgreSQL and Valkey and the Azurite storage emulator under
+``.stelly/`` unless URLs / a connection string are configured, publishes the
+URLs for other ``stelly`` commands of this checkout, migrates, seeds the demo
+tenants, then starts menu, realtime, media, the media worker and the gateway,
+waits until each is healthy and prints the URLs. Ctrl-C (or SIGTERM) stops
 everything it started. Data persists between runs; ``make reset`` wipes it.
 """
 
@@ -10,8 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import os
+import secrets
+import shutil
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,11 +36,33 @@ from stelly_tenancy.migrator import migrate as run_migrations
 from stelly_cli.migrate import print_report
 from stelly_cli.runtime import connections
 from stelly_cli.seed import DEMO_PASSWORD, DEMO_TENANTS, seed_demo_tenants
+from stelly_cli.supervisor import Child, Supervisor
 
 if TYPE_CHECKING:
     from stelly_core.settings import Settings
 
-__all__ = ["dev"]
+__all__ = ["AZURITE_KEY", "azurite_connection_string", "dev"]
+
+#: Azurite's fixed, published development account key (not a secret).
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+
+def azurite_connection_string(port: int) -> str:
+    """The connection string of a local Azurite blob endpoint."""
+    return (
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+        f"AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+    )
+
+
+def _repo_root() -> Path:
+    here = Path.cwd().resolve()
+    for parent in (here, *here.parents):
+        if (parent / "package.json").is_file() and (parent / "pyproject.toml").is_file():
+            return parent
+    return here
 
 
 async def _prepare(settings: Settings) -> None:
@@ -42,25 +72,86 @@ async def _prepare(settings: Settings) -> None:
             click.echo(line)
 
 
-async def _wait_for_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+def _azurite(root: Path, state_dir: Path, port: int) -> Child:
+    binary = root / "node_modules" / ".bin" / "azurite-blob"
+    if not binary.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise click.ClickException("Node.js/npm is needed for the Azurite storage emulator")
+        click.echo("installing Azurite (npm ci)...")
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=root, check=True)  # noqa: S603
+    location = state_dir / "azurite"
+    location.mkdir(parents=True, exist_ok=True)
+    return Child(
+        "azurite",
+        [
+            str(binary),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--location",
+            str(location),
+            "--skipApiVersionCheck",
+            "--loose",
+            "--silent",
+        ],
+        health_url=None,
+    )
+
+
+def _service(name: str, module: str, port: int | None) -> Child | None:
+    if importlib.util.find_spec(module) is None:
+        click.secho(f"{name}: package {module} is not installed, skipped", fg="yellow", err=True)
+        return None
+    argv = [sys.executable, "-m", module]
+    if port is not None:
+        argv += ["--port", str(port)]
+    health = f"http://127.0.0.1:{port}/healthz" if port is not None else None
+    return Child(name, argv, health_url=health)
+
+
+def _wait_port(port: int, timeout: float = 30.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
 
 
 @click.command()
-def dev() -> None:
-    """Start the local stack (embedded PostgreSQL and Valkey when no URLs are set)."""
+@click.option("--port", type=int, default=None, help="Gateway port (default STELLY_PORT or 8080).")
+@click.option("--menu-port", type=int, default=8001, show_default=True)
+@click.option("--realtime-port", type=int, default=8002, show_default=True)
+@click.option("--media-port", type=int, default=8003, show_default=True)
+@click.option("--azurite-port", type=int, default=10000, show_default=True)
+def dev(
+    port: int | None, menu_port: int, realtime_port: int, media_port: int, azurite_port: int
+) -> None:
+    """Start the whole local stack; Ctrl-C stops everything it started."""
     try:
         settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    gateway_port = port or int(os.environ.get("STELLY_PORT", "8080"))
+    root = _repo_root()
     state_dir = settings.state_dir.resolve()
+    frontdoor_id = settings.frontdoor_id or f"local-{secrets.token_hex(8)}"
     postgres = valkey = None
-    db_url, redis_url = settings.database_url, settings.redis_url
+    supervisor: Supervisor | None = None
+    stop_requested = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     try:
+        db_url, redis_url = settings.database_url, settings.redis_url
         if db_url is None:
             postgres = EmbeddedPostgres(state_dir / "pg")
             db_url = postgres.start()
@@ -69,21 +160,70 @@ def dev() -> None:
             valkey = EmbeddedValkey(state_dir / "valkey")
             redis_url = valkey.start()
             click.echo(f"embedded Valkey: {redis_url}")
-        write_stack_state(state_dir, StackState(os.getpid(), db_url, redis_url))
+        write_stack_state(state_dir, StackState(os.getpid(), db_url, redis_url, frontdoor_id))
         settings = settings.model_copy(update={"database_url": db_url, "redis_url": redis_url})
         asyncio.run(_prepare(settings))
+
+        env = {k: v for k, v in os.environ.items()}
+        env |= {
+            "STELLY_DATABASE_URL": db_url,
+            "STELLY_REDIS_URL": redis_url,
+            "STELLY_FRONTDOOR_ID": frontdoor_id,
+            "STELLY_STATE_DIR": str(state_dir),
+            "STELLY_PORT": str(gateway_port),
+            "STELLY_MENU_URL": f"http://127.0.0.1:{menu_port}",
+            "STELLY_REALTIME_URL": f"http://127.0.0.1:{realtime_port}",
+            "STELLY_MEDIA_URL": f"http://127.0.0.1:{media_port}",
+            "STELLY_REALTIME_PUBLIC_URL": f"ws://{{host}}:{gateway_port}/ws/v1",
+        }
+        supervisor = Supervisor(env)
+        if not (settings.blob_connection_string or settings.blob_account_url):
+            supervisor.start(_azurite(root, state_dir, azurite_port))
+            _wait_port(azurite_port)
+            supervisor.base_env |= {
+                "STELLY_BLOB_CONNECTION_STRING": azurite_connection_string(azurite_port),
+                "STELLY_ASSETS_BASE_URL": settings.assets_base_url
+                or f"http://127.0.0.1:{azurite_port}/devstoreaccount1/stelly-assets",
+            }
+        children = [
+            _service("menu", "stelly_menu", menu_port),
+            _service("realtime", "stelly_realtime", realtime_port),
+            _service("media", "stelly_media", media_port),
+            _service("media-worker", "stelly_media.worker", None),
+            _service("gateway", "stelly_gateway", None),
+        ]
+        for child in children:
+            if child is not None:
+                if child.name == "gateway":
+                    child.health_url = f"http://127.0.0.1:{gateway_port}/healthz"
+                supervisor.start(child)
+        for child in children:
+            if child is not None:
+                supervisor.wait_healthy(child)
+        base = settings.base_domain
         click.echo("")
-        click.echo(f"Stack ready. Demo tenants (password {DEMO_PASSWORD}):")
+        click.secho(f"Stelly is running: http://localhost:{gateway_port}", bold=True)
         for spec in DEMO_TENANTS:
-            click.echo(f"  {spec.slug}.{settings.base_domain}  owner {spec.owner_email}")
+            click.echo(
+                f"  http://{spec.slug}.{base}:{gateway_port}/api/v1/store/menu"
+                f"   owner {spec.owner_email} / {DEMO_PASSWORD}"
+            )
         click.echo("Press Ctrl-C to stop.")
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_wait_for_signal())
+        while not stop_requested:
+            dead = supervisor.dead_child()
+            if dead is not None:
+                raise click.ClickException(f"{dead.name} exited unexpectedly; stopping the stack")
+            time.sleep(0.5)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         click.echo("stopping...")
+        if supervisor is not None:
+            supervisor.stop_all()
         with contextlib.suppress(FileNotFoundError):
-            Path(state_dir / "run" / "stack.json").unlink()
+            (state_dir / "run" / "stack.json").unlink()
         if valkey is not None:
             valkey.stop()
         if postgres is not None:
             postgres.stop()
+        click.echo("stopped.")
