@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 
@@ -12,7 +13,12 @@ from stelly_gateway.app import create_app
 from stelly_gateway.settings import load_gateway_settings
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="stelly-gateway", description="Stelly local edge")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (0.0.0.0 in a container)"
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         settings = load_gateway_settings()
@@ -21,7 +27,7 @@ def main() -> int:
         return 2
     uvicorn.run(
         create_app(settings),
-        host="127.0.0.1",
+        host=args.host,
         port=settings.port,
         log_level="warning",
         ws_per_message_deflate=False,
