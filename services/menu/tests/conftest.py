@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 from stelly_core.auth import PasswordHashing
 from stelly_core.db import Database
+from stelly_core.events import OutboxRelay, channel_key
 from stelly_core.redis import connect_redis
 from stelly_core.settings import Settings
 from stelly_menu.app import create_app
@@ -50,8 +53,32 @@ def hasher() -> PasswordHashing:
 
 @pytest.fixture(scope="session")
 async def client(settings: Settings) -> AsyncIterator[Client]:
-    async with AsyncTestClient(create_app(settings)) as c:
+    # No relay here: tests that want events relayed ask for ``relay``, and the
+    # Redis-outage test must be the only one moving its events.
+    async with AsyncTestClient(create_app(settings, relay=False)) as c:
         yield c
+
+
+@pytest.fixture
+async def relay(db: Database, redis: Redis) -> AsyncIterator[OutboxRelay]:
+    """The outbox relay, running towards the session's Redis for one test."""
+    running = OutboxRelay(db, redis, interval=0.1)
+    running.start()
+    yield running
+    await running.stop()
+
+
+async def stream_events(
+    redis: Redis, tenant_id: int, channel: str, wanted: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """The channel's events once at least ``wanted`` are there (or all there are after ~10 s)."""
+    key = channel_key(tenant_id, channel)
+    for _ in range(200):
+        entries = await redis.xrange(key)
+        if len(entries) >= wanted:
+            break
+        await asyncio.sleep(0.05)
+    return [(f[b"type"].decode(), json.loads(f[b"data"])) for _, f in entries]
 
 
 @pytest.fixture

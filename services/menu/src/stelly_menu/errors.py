@@ -67,7 +67,7 @@ def _name_missing_fields(extra: Any) -> Any:
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     exc.extra = _name_missing_fields(exc.extra)
     shared = exception_handlers()[ValidationException]
-    return shared(request, exc)  # type: ignore[arg-type]
+    return shared(request, exc)
 
 
 def database_exception_handlers() -> ExceptionHandlersMap:

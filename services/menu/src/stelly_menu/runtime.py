@@ -15,6 +15,7 @@ from stelly_core.events import OutboxRelay
 from stelly_core.ratelimit import RateLimiter
 
 from stelly_menu.domain.menu.cache import MenuCache
+from stelly_menu.domain.menu.listener import MenuEventListener
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -39,6 +40,7 @@ class MenuRuntime:
         self._cache: MenuCache | None = None
         self._limiter: RateLimiter | None = None
         self.relay: OutboxRelay | None = None
+        self.listener: MenuEventListener | None = None
 
     @property
     def settings(self) -> Settings:
@@ -61,9 +63,11 @@ class MenuRuntime:
         return self._limiter
 
     async def start(self) -> None:
-        """Build what needs the open connections; start the outbox relay."""
+        """Build what needs the open connections; start the relay and the menu listener."""
         self._cache = MenuCache(self.context.redis)
         self._limiter = RateLimiter(self.context.redis)
+        self.listener = MenuEventListener(self.context.redis, self._cache)
+        self.listener.start()
         if self._run_relay:
             self.relay = OutboxRelay(self.context.db, self.context.redis)
             self.relay.start()
@@ -73,6 +77,9 @@ class MenuRuntime:
         if self.relay is not None:
             await self.relay.stop()
             self.relay = None
+        if self.listener is not None:
+            await self.listener.stop()
+            self.listener = None
 
 
 def runtime_of(request: ASGIConnection[Any, Any, Any, Any]) -> MenuRuntime:

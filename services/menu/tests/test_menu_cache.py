@@ -1,0 +1,68 @@
+"""The menu cache's version floor (real Redis), ETag matching and event parsing."""
+
+from __future__ import annotations
+
+import secrets
+
+from redis.asyncio import Redis
+from stelly_menu.domain.menu.cache import MenuCache, encode_menu, etag_matches
+from stelly_menu.domain.menu.listener import parse_menu_event
+from stelly_menu.domain.menu.schemas import Menu
+
+
+def tenant_id() -> int:
+    return secrets.randbelow(10**9) + 10**9
+
+
+async def test_a_slow_reader_cannot_put_back_an_older_menu(redis: Redis) -> None:
+    cache = MenuCache(redis)
+    tid = tenant_id()
+    old, new = encode_menu(Menu(1, "EUR", [])), encode_menu(Menu(2, "EUR", []))
+    assert await cache.put(tid, old)
+    assert await cache.get(tid) == old
+    await cache.invalidate(tid, 2)  # a writer committed version 2
+    assert await cache.get(tid) is None
+    assert not await cache.put(tid, old)  # a reader that loaded version 1 before the write
+    assert await cache.get(tid) is None
+    assert await cache.put(tid, new)
+    assert await cache.get(tid) == new
+    await cache.invalidate(tid, 1)  # a late, older invalidation does not lower the floor
+    assert not await cache.put(tid, old)
+
+
+async def test_etag_is_strong_and_follows_the_bytes() -> None:
+    a = encode_menu(Menu(1, "EUR", []))
+    b = encode_menu(Menu(1, "USD", []))
+    assert a.etag != b.etag
+    assert a.etag.startswith('"') and a.etag.endswith('"')
+    assert encode_menu(Menu(1, "EUR", [])).etag == a.etag
+
+
+def test_if_none_match() -> None:
+    etag = '"abc"'
+    assert etag_matches('"abc"', etag)
+    assert etag_matches('W/"abc"', etag)
+    assert etag_matches('"x", "abc"', etag)
+    assert etag_matches("*", etag)
+    assert not etag_matches('"abcd"', etag)
+    assert not etag_matches(None, etag)
+    assert not etag_matches("", etag)
+
+
+def test_parse_menu_event() -> None:
+    payload = b'{"offset":"1-0","type":"menu.updated","data":{"version":7}}'
+    assert parse_menu_event(b"t:42:ev:menu", payload) == (42, 7)
+    assert parse_menu_event(b"t:42:ev:kitchen", payload) is None
+    assert parse_menu_event(b"t:42:ev:menu", b"not json") is None
+    assert (
+        parse_menu_event(
+            b"t:42:ev:menu", b'{"offset":"1-0","type":"order.created","data":{"version":7}}'
+        )
+        is None
+    )
+    assert (
+        parse_menu_event(
+            b"t:42:ev:menu", b'{"offset":"1-0","type":"menu.updated","data":{"version":"7"}}'
+        )
+        is None
+    )
