@@ -1,0 +1,227 @@
+"""Fan-out: one upstream Redis subscription per channel with local subscribers.
+
+Each process holds one pub/sub connection. A channel key is subscribed
+upstream when its first local subscriber arrives and unsubscribed when the
+last one leaves. An upstream message becomes one event frame, encoded once
+and pushed to every local subscriber.
+
+A new subscriber is held in *pending* mode while its history is read: live
+frames are kept aside with their offsets, then replayed after the history
+minus what it already covered. :meth:`Hub.add` returns only once Redis has
+confirmed the upstream subscription, so nothing published after the history
+read can be missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from stelly_realtime.offsets import Offset, parse_offset
+from stelly_realtime.protocol import encode_event
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from redis.asyncio import Redis
+    from redis.asyncio.client import PubSub
+
+    from stelly_realtime.connection import Connection
+
+__all__ = ["Hub", "Subscription"]
+
+_log = logging.getLogger("stelly.realtime.hub")
+_CONFIRM_TIMEOUT = 5.0
+_PUBLISHED_PREFIX = b'{"offset":"'
+
+
+class Subscription:
+    """One socket's subscription to one channel."""
+
+    __slots__ = ("channel", "connection", "pending")
+
+    def __init__(self, connection: Connection, channel: str) -> None:
+        self.connection = connection
+        self.channel = channel
+        #: live frames held back until the history has been sent
+        self.pending: list[tuple[Offset, str]] | None = []
+
+
+class _Upstream:
+    __slots__ = ("channel", "ready", "subscribers")
+
+    def __init__(self, channel: str, ready: asyncio.Future[None]) -> None:
+        self.channel = channel
+        self.ready = ready
+        self.subscribers: set[Subscription] = set()
+
+
+class Hub:
+    """The process's fan-out from Redis pub/sub to local sockets.
+
+    Args:
+        redis: the Redis client (one pub/sub connection is taken from it).
+        on_upstream_reset: called when the pub/sub connection was lost and
+            re-established: messages may have been missed meanwhile, so the
+            caller closes the sockets to make their clients resume with ``since``.
+    """
+
+    def __init__(self, redis: Redis, *, on_upstream_reset: Callable[[], None]) -> None:
+        self._redis = redis
+        self._on_reset = on_upstream_reset
+        self._pubsub: PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._upstream: dict[str, _Upstream] = {}
+        self._confirms: dict[str, deque[asyncio.Future[None]]] = {}
+        self._control = f"stelly:realtime:hub:{secrets.token_hex(8)}"
+        self.delivered = 0
+
+    @property
+    def channels(self) -> int:
+        """Channel keys subscribed upstream."""
+        return len(self._upstream)
+
+    async def start(self) -> None:
+        """Open the pub/sub connection and start reading it."""
+        self._pubsub = self._redis.pubsub()
+        # a channel of our own keeps the connection subscribed, so reads block
+        ack = self._expect_ack(self._control)
+        await self._pubsub.subscribe(self._control)
+        self._reader = asyncio.create_task(self._read(), name="realtime-hub")
+        await asyncio.wait_for(ack, timeout=5.0)
+
+    async def stop(self) -> None:
+        """Stop reading and close the pub/sub connection."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            self._pubsub = None
+        self._upstream.clear()
+
+    def _expect_ack(self, key: str) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._confirms.setdefault(key, deque()).append(future)
+        return future
+
+    async def add(self, key: str, subscription: Subscription) -> None:
+        """Register a subscription (pending) and wait until its key is live upstream.
+
+        Raises:
+            RedisError, OSError, TimeoutError: when Redis does not confirm; the
+                subscription is then not registered.
+        """
+        if self._pubsub is None:
+            raise ConnectionError("the hub is not running")
+        upstream = self._upstream.get(key)
+        if upstream is None:
+            ack = self._expect_ack(key)
+            upstream = _Upstream(subscription.channel, ack)
+            self._upstream[key] = upstream
+            upstream.subscribers.add(subscription)
+            try:
+                await self._pubsub.subscribe(key)
+            except BaseException:
+                with contextlib.suppress(KeyError, ValueError):
+                    self._confirms[key].remove(ack)
+                self.discard(key, subscription)
+                raise
+        else:
+            upstream.subscribers.add(subscription)
+        try:
+            await asyncio.wait_for(asyncio.shield(upstream.ready), _CONFIRM_TIMEOUT)
+        except BaseException:
+            self.discard(key, subscription)
+            raise
+
+    def discard(self, key: str, subscription: Subscription) -> None:
+        """Remove a subscription; the last one of a key unsubscribes upstream."""
+        upstream = self._upstream.get(key)
+        if upstream is None or subscription not in upstream.subscribers:
+            return
+        upstream.subscribers.discard(subscription)
+        if not upstream.subscribers:
+            del self._upstream[key]
+            if self._pubsub is not None:
+                task = asyncio.get_running_loop().create_task(self._unsubscribe(key))
+                task.add_done_callback(_ignore_result)
+
+    async def _unsubscribe(self, key: str) -> None:
+        if key in self._upstream or self._pubsub is None:
+            return  # subscribed again meanwhile
+        with contextlib.suppress(Exception):
+            await self._pubsub.unsubscribe(key)
+
+    async def _read(self) -> None:
+        assert self._pubsub is not None
+        pubsub = self._pubsub
+        while True:
+            try:
+                message = await pubsub.get_message(timeout=None)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _log.warning("realtime upstream lost: %s", exc)
+                self._reset()
+                await asyncio.sleep(0.5)
+                continue
+            if message is not None:
+                self._handle(message)
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        key = message["channel"]
+        key = key.decode() if isinstance(key, bytes) else str(key)
+        if kind == "message":
+            self._deliver(key, message["data"])
+        elif kind == "subscribe":
+            waiting = self._confirms.get(key)
+            if waiting:
+                future = waiting.popleft()
+                if not waiting:
+                    del self._confirms[key]
+                if not future.done():
+                    future.set_result(None)
+            else:
+                # redis-py re-subscribed after reconnecting: messages may be lost
+                self._reset()
+
+    def _reset(self) -> None:
+        for upstream in self._upstream.values():
+            if not upstream.ready.done():
+                upstream.ready.set_exception(ConnectionError("upstream reset"))
+                upstream.ready.exception()  # retrieved: no warning if nobody waits
+        with contextlib.suppress(Exception):
+            self._on_reset()
+
+    def _deliver(self, key: str, published: Any) -> None:
+        upstream = self._upstream.get(key)
+        if upstream is None or not isinstance(published, bytes):
+            return
+        if not published.startswith(_PUBLISHED_PREFIX):
+            _log.warning("ignoring a malformed event on %s", key)
+            return
+        frame = encode_event(upstream.channel, published)
+        offset: Offset | None = None
+        for subscription in upstream.subscribers:
+            if subscription.pending is None:
+                subscription.connection.push(frame)
+            else:
+                if offset is None:
+                    end = published.index(b'"', len(_PUBLISHED_PREFIX))
+                    offset = parse_offset(published[len(_PUBLISHED_PREFIX) : end])
+                subscription.pending.append((offset, frame))
+        self.delivered += 1
+
+
+def _ignore_result(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()

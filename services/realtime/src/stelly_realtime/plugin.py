@@ -1,0 +1,51 @@
+"""Wires the realtime service into an app that already has the tenancy plugin."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from litestar.plugins import InitPluginProtocol
+
+from stelly_realtime.routes import realtime_socket
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from litestar import Litestar
+    from litestar.config.app import AppConfig
+    from stelly_tenancy.plugin import TenancyPlugin
+
+    from stelly_realtime.service import RealtimeService
+
+__all__ = ["RealtimePlugin"]
+
+
+class RealtimePlugin(InitPluginProtocol):
+    """``/ws/v1`` and the hub's lifespan; list it after :class:`TenancyPlugin`.
+
+    Args:
+        tenancy: the app's tenancy plugin, whose Redis client the hub uses.
+        service: the realtime service.
+    """
+
+    def __init__(self, tenancy: TenancyPlugin, service: RealtimeService) -> None:
+        self.tenancy = tenancy
+        self.service = service
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        service, context = self.service, self.tenancy.context
+
+        @contextlib.asynccontextmanager
+        async def lifespan(_: Litestar) -> AsyncIterator[None]:
+            # appended after the tenancy lifespan, so Redis is open here
+            await service.start(context.redis)
+            try:
+                yield
+            finally:
+                await service.stop()
+
+        app_config.lifespan.append(lifespan)
+        app_config.route_handlers.append(realtime_socket)
+        app_config.state["realtime"] = service
+        return app_config

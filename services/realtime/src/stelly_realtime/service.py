@@ -1,0 +1,87 @@
+"""The realtime machinery of one process: the hub, the stream reader, the sessions."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from stelly_realtime.connection import Connection
+from stelly_realtime.history import HistoryReader
+from stelly_realtime.hub import Hub
+from stelly_realtime.session import Session
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from redis.asyncio import Redis
+
+    from stelly_realtime.config import RealtimeConfig
+
+__all__ = ["CLOSE_SERVICE_RESTART", "RealtimeService"]
+
+_log = logging.getLogger("stelly.realtime")
+CLOSE_SERVICE_RESTART = 1012
+
+
+class RealtimeService:
+    """Opens sessions for sockets and owns what they share.
+
+    Args:
+        config: the limits.
+        secret: ``KZ_SECRET_KEY``, to verify subscription tokens.
+    """
+
+    def __init__(self, config: RealtimeConfig, secret: str) -> None:
+        self.config = config
+        self._secret = secret
+        self._hub: Hub | None = None
+        self._history: HistoryReader | None = None
+        self.sessions: set[Session] = set()
+
+    @property
+    def hub(self) -> Hub:
+        if self._hub is None:
+            raise RuntimeError("the realtime service has not started")
+        return self._hub
+
+    async def start(self, redis: Redis) -> None:
+        """Start the hub on the process's Redis."""
+        self._history = HistoryReader(redis)
+        self._hub = Hub(redis, on_upstream_reset=self._upstream_reset)
+        await self._hub.start()
+
+    async def stop(self) -> None:
+        """Close the remaining sockets and stop the hub."""
+        for session in list(self.sessions):
+            session.connection.close(CLOSE_SERVICE_RESTART, "shutting_down")
+        if self._hub is not None:
+            await self._hub.stop()
+
+    def open(self, tenant_id: int, send: Callable[[Any], Awaitable[None]]) -> Session:
+        """A session for a socket that has just been accepted."""
+        if self._history is None:
+            raise RuntimeError("the realtime service has not started")
+        connection = Connection(send, max_backlog=self.config.max_backlog)
+        session = Session(
+            connection,
+            tenant_id,
+            hub=self.hub,
+            history=self._history,
+            config=self.config,
+            secret=self._secret,
+        )
+        self.sessions.add(session)
+        return session
+
+    async def close(self, session: Session) -> None:
+        """Forget a session whose socket has ended."""
+        self.sessions.discard(session)
+        session.close()
+        await session.connection.aclose()
+
+    def _upstream_reset(self) -> None:
+        # events published while pub/sub was down are in the streams: make
+        # every client resume from its offset rather than miss them
+        _log.warning("upstream reset: closing %d sockets", len(self.sessions))
+        for session in list(self.sessions):
+            session.connection.close(CLOSE_SERVICE_RESTART, "upstream_reset")

@@ -1,0 +1,173 @@
+"""One socket's protocol: subscribe, recover, unsubscribe, refuse.
+
+Plain code over a :class:`~stelly_realtime.connection.Connection`, the
+:class:`~stelly_realtime.hub.Hub` and the stream reader; the Litestar route
+only feeds it frames.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from redis.exceptions import RedisError
+from stelly_core.events import RETENTION_SECONDS, channel_key, validate_channel
+
+from stelly_realtime.access import authorize_subscription
+from stelly_realtime.hub import Subscription
+from stelly_realtime.offsets import (
+    Offset,
+    format_offset,
+    is_recoverable,
+    offset_before,
+    parse_offset,
+)
+from stelly_realtime.protocol import (
+    decode_command,
+    encode_error,
+    encode_stored_event,
+    encode_subscribed,
+    encode_unsubscribed,
+)
+
+if TYPE_CHECKING:
+    from stelly_realtime.config import RealtimeConfig
+    from stelly_realtime.connection import Connection
+    from stelly_realtime.history import History, HistoryReader
+    from stelly_realtime.hub import Hub
+    from stelly_realtime.protocol import Command
+
+__all__ = ["CLOSE_MESSAGE_TOO_BIG", "Session"]
+
+_log = logging.getLogger("stelly.realtime.session")
+CLOSE_MESSAGE_TOO_BIG = 1009
+_RETENTION_MS = RETENTION_SECONDS * 1000
+
+
+class Session:
+    """The subscriptions of one socket on one tenant's host."""
+
+    __slots__ = (
+        "_config",
+        "_history",
+        "_hub",
+        "_secret",
+        "connection",
+        "subscriptions",
+        "tenant_id",
+    )
+
+    def __init__(
+        self,
+        connection: Connection,
+        tenant_id: int,
+        *,
+        hub: Hub,
+        history: HistoryReader,
+        config: RealtimeConfig,
+        secret: str,
+    ) -> None:
+        self.connection = connection
+        self.tenant_id = tenant_id
+        self.subscriptions: dict[str, Subscription] = {}
+        self._hub = hub
+        self._history = history
+        self._config = config
+        self._secret = secret
+
+    async def handle_text(self, text: str) -> None:
+        """Act on one text frame from the client."""
+        if len(text) > self._config.max_message_bytes:
+            self.connection.close(CLOSE_MESSAGE_TOO_BIG, "message_too_big")
+            return
+        command = decode_command(text)
+        if command is None:
+            self.connection.push(encode_error("invalid_message"))
+        elif command.op == "subscribe":
+            await self._subscribe(command)
+        else:
+            self._unsubscribe(command.channel)
+
+    def close(self) -> None:
+        """Drop every subscription (the socket is gone)."""
+        for channel in list(self.subscriptions):
+            self._drop(channel)
+
+    def _drop(self, channel: str) -> None:
+        subscription = self.subscriptions.pop(channel, None)
+        if subscription is not None:
+            self._hub.discard(channel_key(self.tenant_id, channel), subscription)
+
+    def _unsubscribe(self, channel: str) -> None:
+        if channel not in self.subscriptions:
+            known = channel if _is_valid(channel) else None
+            self.connection.push(encode_error("not_subscribed", known))
+            return
+        self._drop(channel)
+        self.connection.push(encode_unsubscribed(channel))
+
+    async def _subscribe(self, command: Command) -> None:
+        channel = command.channel
+        refusal = authorize_subscription(
+            channel, command.token, tenant_id=self.tenant_id, secret=self._secret
+        )
+        if refusal is not None:
+            known = None if refusal == "invalid_channel" else channel
+            self.connection.push(encode_error(refusal, known))
+            return
+        if channel in self.subscriptions:
+            self.connection.push(encode_error("already_subscribed", channel))
+            return
+        if len(self.subscriptions) >= self._config.max_subscriptions:
+            self.connection.push(encode_error("too_many_subscriptions", channel))
+            return
+        since: Offset | None = None
+        if command.since is not None:
+            try:
+                since = parse_offset(command.since)
+            except ValueError:
+                self.connection.push(encode_error("invalid_offset", channel))
+                return
+        key = channel_key(self.tenant_id, channel)
+        subscription = Subscription(self.connection, channel)
+        self.subscriptions[channel] = subscription
+        try:
+            await self._hub.add(key, subscription)
+            history = await self._history.read(key, since, limit=self._config.max_recover + 1)
+        except (RedisError, OSError, TimeoutError) as exc:
+            _log.warning("subscribe to %s failed: %s", key, exc)
+            self._drop(channel)
+            self.connection.push(encode_error("unavailable", channel))
+            return
+        if self.subscriptions.get(channel) is not subscription:
+            return  # gone meanwhile
+        self._start(subscription, since, history)
+
+    def _start(self, subscription: Subscription, since: Offset | None, history: History) -> None:
+        channel = subscription.channel
+        stream = history.stream
+        top = stream.last_id if stream is not None else offset_before(history.now_ms)
+        recovered = (
+            since is not None
+            and len(history.events) <= self._config.max_recover
+            and is_recoverable(
+                since, stream=stream, now_ms=history.now_ms, retention_ms=_RETENTION_MS
+            )
+        )
+        push = self.connection.push
+        push(encode_subscribed(channel, format_offset(top), recovered=recovered))
+        if recovered:
+            for event in history.events:
+                push(encode_stored_event(channel, event.offset, event.type, event.data))
+        pending, subscription.pending = subscription.pending or [], None
+        for offset, frame in pending:
+            if offset > top:
+                push(frame)
+
+
+def _is_valid(channel: str) -> bool:
+    try:
+        validate_channel(channel)
+    except ValueError:
+        return False
+    return True

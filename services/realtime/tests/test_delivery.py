@@ -1,0 +1,105 @@
+"""Delivery under pressure: slow consumers, and subscribing while events flow."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+from redis.asyncio import Redis
+from stelly_core.events import channel_key, publish_event
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from .conftest import TIMEOUT, MakeTenant, Server, recv, subscribe
+
+
+async def _slow_client(server: Server, host: str) -> ClientConnection:
+    """A client that reads nothing for now, with a small receive buffer."""
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 18)
+    sock.setblocking(False)
+    return await connect(
+        f"ws://{host}:{server.port}/ws/v1",
+        sock=sock,
+        compression=None,
+        max_queue=1,
+        max_size=None,
+        open_timeout=TIMEOUT,
+    )
+
+
+async def test_a_slow_consumer_is_closed_with_1013_while_a_fast_one_gets_everything(
+    realtime: Server, make_tenant: MakeTenant, redis: Redis
+) -> None:
+    tenant = await make_tenant()
+    host = f"{tenant.slug}.localhost"
+    slow = await _slow_client(realtime, host)
+    fast = await realtime.connect(tenant, max_size=None)
+    try:
+        assert (await subscribe(slow, "menu"))["op"] == "subscribed"
+        assert (await subscribe(fast, "menu"))["op"] == "subscribed"
+        payload = json.dumps({"blob": "x" * 32_000}).encode()
+        published: list[str] = []
+        received: list[str] = []
+
+        async def read_fast() -> None:
+            while len(received) < 300:
+                received.append((await recv(fast))["offset"])
+
+        reader = asyncio.create_task(read_fast())
+        for _ in range(300):  # ~10 MB: past every buffer between server and slow client
+            published.append(await publish_event(redis, tenant.id, "menu", "menu.updated", payload))
+        await asyncio.wait_for(reader, TIMEOUT * 3)
+        assert received == published
+
+        # now the slow client reads: some events, then the server's 1013
+        slow_got = 0
+        code = None
+        try:
+            while True:
+                await asyncio.wait_for(slow.recv(), TIMEOUT)
+                slow_got += 1
+        except ConnectionClosed as closed:
+            code = closed.rcvd.code if closed.rcvd is not None else None
+        assert code == 1013
+        assert slow_got < len(published)
+        assert realtime.service.hub.channels == 1  # the fast client still holds the channel
+    finally:
+        await fast.close()
+        await slow.close()
+
+
+async def test_subscribing_with_since_while_events_flow_loses_and_repeats_nothing(
+    realtime: Server, make_tenant: MakeTenant, redis: Redis
+) -> None:
+    tenant = await make_tenant()
+    first = await publish_event(redis, tenant.id, "menu", "menu.updated", b'{"n":0}')
+    stop = asyncio.Event()
+
+    async def produce() -> None:
+        n = 1
+        while not stop.is_set():
+            await publish_event(redis, tenant.id, "menu", "menu.updated", b'{"n":%d}' % n)
+            n += 1
+            await asyncio.sleep(0)
+
+    producer = asyncio.create_task(produce())
+    try:
+        await asyncio.sleep(0.05)
+        async with await realtime.connect(tenant) as ws:
+            reply = await subscribe(ws, "menu", since=first)
+            assert reply["recovered"] is True
+            await asyncio.sleep(0.1)
+            stop.set()
+            await producer
+            entries = await redis.xrange(channel_key(tenant.id, "menu"))
+            expected = [entry_id.decode() for entry_id, _ in entries][1:]
+            got: list[str] = []
+            while len(got) < len(expected):
+                got.append((await recv(ws))["offset"])
+            assert got == expected
+            assert len(expected) > 2
+    finally:
+        stop.set()
+        await producer
