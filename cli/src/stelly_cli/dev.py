@@ -174,7 +174,7 @@ def dev(
             "STELLY_MENU_URL": f"http://127.0.0.1:{menu_port}",
             "STELLY_REALTIME_URL": f"http://127.0.0.1:{realtime_port}",
             "STELLY_MEDIA_URL": f"http://127.0.0.1:{media_port}",
-            "STELLY_REALTIME_PUBLIC_URL": f"ws://{{host}}:{gateway_port}/ws/v1",
+            "STELLY_WEB_DIST": str(root / "web" / "dist"),
         }
         supervisor = Supervisor(env)
         if not (settings.blob_connection_string or settings.blob_account_url):
