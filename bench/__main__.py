@@ -11,7 +11,7 @@ import argparse
 import subprocess
 import sys
 
-SECTIONS = ["tenancy"]
+SECTIONS = ["tenancy", "media"]
 
 
 def main() -> int:

@@ -17,7 +17,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8003)
     args = parser.parse_args(argv)
     try:
-        app = create_app(load_settings())
+        settings = load_settings()
+        if not (settings.blob_connection_string or settings.blob_account_url):
+            raise SettingsError(
+                "invalid settings: STELLY_BLOB_CONNECTION_STRING or STELLY_BLOB_ACCOUNT_URL: "
+                "one is needed for media"
+            )
+        app = create_app(settings)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -1,0 +1,168 @@
+"""Media worker benchmark (issue 5): the worker's libvips pipeline against Pillow's best.
+
+Both pipelines do the same work on the same inputs in the same run: decode,
+apply the EXIF orientation, make the 1280/640/320 px wide variants (never
+upscaled) and encode each as WebP (quality 80, effort/method 2). Pillow's
+pipeline is its best one: ``Image.thumbnail`` with ``reducing_gap``, which
+uses ``draft()`` (DCT-domain downscaling) for JPEG and ``reduce()`` before
+the final Lanczos resize; the smaller variants are resized from the 1280 one,
+as the worker does.
+
+Inputs, generated here: a 12 MP and a 40 MP JPEG and a 12 MP PNG. Each
+(pipeline, input) runs in a process of its own, so that its peak RSS
+(``wait4``'s ``ru_maxrss``) is its own.
+
+Targets: never slower than Pillow on JPEG, >= 2x on PNG, worker peak RSS
+under 150 MB on the 40 MP JPEG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+INPUTS = {
+    "12 MP JPEG": ("jpeg12.jpg", 4000, 3000),
+    "40 MP JPEG": ("jpeg40.jpg", 7300, 5480),
+    "12 MP PNG": ("png12.png", 4000, 3000),
+}
+WIDTHS = (320, 640, 1280)
+QUALITY = 80
+EFFORT = 2
+RSS_TARGET_MB = 150
+
+
+def _make_inputs(directory: Path) -> None:
+    import pyvips  # type: ignore[import-untyped]
+
+    for name, width, height in INPUTS.values():
+        # structure at several scales, like a photo; flat images flatter every codec
+        coarse = pyvips.Image.perlin(width, height, cell_size=256, uchar=True)
+        fine = pyvips.Image.perlin(width, height, cell_size=24, uchar=True)
+        noise = pyvips.Image.gaussnoise(width, height, sigma=12, mean=0)
+        grey = (coarse * 0.6 + fine * 0.3 + noise).cast("uchar")
+        image = grey.bandjoin([coarse, fine]).copy(interpretation="srgb")
+        path = directory / name
+        if path.suffix == ".jpg":
+            image.jpegsave(str(path), Q=88)
+        else:
+            image.pngsave(str(path), compression=6)
+
+
+def _run_vips(path: Path) -> int:
+    from stelly_media.variants import render_variants
+
+    return len(render_variants(path, WIDTHS))
+
+
+def _run_pillow(path: Path) -> int:
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as original:
+        width, height = original.size
+        orientation = original.getexif().get(0x0112, 1)
+        quarter = orientation in (5, 6, 7, 8)
+        target = min(max(WIDTHS), height if quarter else width)
+        box = (10_000_000, target) if quarter else (target, 10_000_000)
+        original.thumbnail(box, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        largest = ImageOps.exif_transpose(original).convert("RGB")
+    count = 0
+    for wanted in sorted(WIDTHS, reverse=True):
+        variant = largest
+        if wanted < largest.width:
+            variant = largest.copy()
+            variant.thumbnail((wanted, 10_000_000), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        variant.save(io.BytesIO(), "WEBP", quality=QUALITY, method=EFFORT)
+        count += 1
+    return count
+
+
+def _child(pipeline: str, path: Path, repeat: int) -> int:
+    run = _run_vips if pipeline == "vips" else _run_pillow
+    if pipeline == "vips":
+        from stelly_media.variants import configure_libvips
+
+        configure_libvips()
+    run(path)  # warm-up: imports, codec tables
+    started = time.perf_counter()
+    variants = sum(run(path) for _ in range(repeat))
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"variants": variants, "seconds": elapsed}))
+    return 0
+
+
+def _measure(pipeline: str, path: Path, repeat: int) -> dict[str, Any]:
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.media",
+        "--child",
+        pipeline,
+        str(path),
+        "--repeat",
+        str(repeat),
+    ]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{pipeline} on {path.name} exited with {process.returncode}")
+    figures: dict[str, Any] = json.loads(output)
+    figures["rate"] = figures["variants"] / figures["seconds"]
+    figures["rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.media")
+    parser.add_argument("--tenants", type=int, default=0, help="ignored (the runner passes it)")
+    parser.add_argument("--repeat", type=int, default=4, help="images per measurement")
+    parser.add_argument("--child", nargs=2, metavar=("PIPELINE", "INPUT"), help=argparse.SUPPRESS)
+    args, _ = parser.parse_known_args(argv)
+    if args.child:
+        return _child(args.child[0], Path(args.child[1]), args.repeat)
+
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="stelly-bench-media-") as tmp:
+        directory = Path(tmp)
+        print("generating inputs ...", flush=True)
+        _make_inputs(directory)
+        print(f"{'input':<12} {'pipeline':<8} {'variants/s':>10} {'peak RSS':>10}  vs Pillow")
+        for label, (name, _, _) in INPUTS.items():
+            path = directory / name
+            pillow = _measure("pillow", path, args.repeat)
+            vips = _measure("vips", path, args.repeat)
+            speedup = vips["rate"] / pillow["rate"]
+            print(
+                f"{label:<12} {'pillow':<8} {pillow['rate']:>10.1f} {pillow['rss_mb']:>8.0f}MB  (baseline)"
+            )
+            print(
+                f"{label:<12} {'worker':<8} {vips['rate']:>10.1f} {vips['rss_mb']:>8.0f}MB  {speedup:.2f}x speed, {vips['rss_mb'] / pillow['rss_mb']:.2f}x memory",
+                flush=True,
+            )
+            needed = 2.0 if "PNG" in label else 1.0
+            if speedup < needed:
+                failures.append(f"{label}: {speedup:.2f}x Pillow's speed, target {needed:.0f}x")
+            if label == "40 MP JPEG" and vips["rss_mb"] >= RSS_TARGET_MB:
+                failures.append(
+                    f"{label}: worker peak RSS {vips['rss_mb']:.0f} MB, target < {RSS_TARGET_MB}"
+                )
+    if failures:
+        print("targets missed: " + "; ".join(failures))
+        return 1
+    print("targets met: JPEG >= 1x Pillow, PNG >= 2x, 40 MP JPEG peak RSS < 150 MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
