@@ -11,7 +11,7 @@ import argparse
 import subprocess
 import sys
 
-SECTIONS = ["tenancy", "media"]
+SECTIONS = ["tenancy", "media", "gateway"]
 
 
 def main() -> int:

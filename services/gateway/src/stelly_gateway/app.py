@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import aiohttp
 
 from stelly_gateway.headers import upstream_request_headers
 from stelly_gateway.proxy import proxy_http, proxy_websocket
@@ -43,7 +43,7 @@ class Gateway:
     def __init__(self, settings: GatewaySettings, table: RoutingTable) -> None:
         self.settings = settings
         self.table = table
-        self.client: httpx.AsyncClient | None = None
+        self.session: aiohttp.ClientSession | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -101,25 +101,28 @@ class Gateway:
             return await proxy_websocket(
                 upstream, scope, receive, send, headers, self.settings.connect_timeout
             )
-        assert self.client is not None, "the gateway's lifespan has not started"
-        return await proxy_http(self.client, upstream, scope, receive, send, headers, request_id)
+        assert self.session is not None, "the gateway's lifespan has not started"
+        return await proxy_http(self.session, upstream, scope, receive, send, headers, request_id)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.client = httpx.AsyncClient(
-                    timeout=httpx.Timeout(
-                        self.settings.read_timeout, connect=self.settings.connect_timeout
+                self.session = aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300),
+                    timeout=aiohttp.ClientTimeout(
+                        total=None,
+                        connect=self.settings.connect_timeout,
+                        sock_read=self.settings.read_timeout,
                     ),
-                    limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
-                    follow_redirects=False,
+                    auto_decompress=False,
+                    cookie_jar=aiohttp.DummyCookieJar(),
                     trust_env=False,
                 )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self.client is not None:
-                    await self.client.aclose()
+                if self.session is not None:
+                    await self.session.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -7,8 +7,10 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-import httpx
+import aiohttp
 import websockets
+import yarl
+from multidict import CIMultiDict
 from stelly_core.errors import PROBLEM_JSON, problem_body
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["proxy_http", "proxy_websocket", "send_problem"]
 
 _log = logging.getLogger("stelly.gateway")
+# The edge forwards the client's headers as they are; aiohttp adds none of its own.
+_NO_AUTO_HEADERS = frozenset({"User-Agent", "Content-Type", "Accept", "Accept-Encoding"})
 
 
 async def send_problem(send: Send, status: int, code: str, detail: str, request_id: str) -> None:
@@ -54,7 +58,7 @@ async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
 
 
 async def proxy_http(
-    client: httpx.AsyncClient,
+    session: aiohttp.ClientSession,
     upstream: str,
     scope: Scope,
     receive: Receive,
@@ -70,42 +74,39 @@ async def proxy_http(
     raw_path = scope.get("raw_path") or scope["path"].encode()
     query = scope.get("query_string", b"")
     url = upstream + raw_path.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
-    has_body = any(k in ("content-length", "transfer-encoding") for k, _ in headers) or scope[
-        "method"
-    ] in ("POST", "PUT", "PATCH")
-    request = client.build_request(
-        scope["method"],
-        url,
-        headers=headers,
-        content=_request_body(receive) if has_body else None,
-    )
+    has_body = any(k in ("content-length", "transfer-encoding") for k, _ in headers)
     try:
-        response = await client.send(request, stream=True)
-    except httpx.TimeoutException:
+        async with session.request(
+            scope["method"],
+            yarl.URL(url, encoded=True),
+            headers=CIMultiDict(headers),
+            data=_request_body(receive) if has_body else None,
+            allow_redirects=False,
+            skip_auto_headers=_NO_AUTO_HEADERS,
+        ) as response:
+            out_headers = upstream_response_headers(response.raw_headers)
+            out_headers.append((b"x-request-id", request_id.encode()))
+            await send(
+                {"type": "http.response.start", "status": response.status, "headers": out_headers}
+            )
+            try:
+                async for chunk in response.content.iter_any():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                _log.warning("upstream %s broke off its response: %s", upstream, exc)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return response.status
+    except (TimeoutError, aiohttp.ServerTimeoutError):
         await send_problem(
             send, 504, "upstream_timeout", "the service did not answer in time", request_id
         )
         return 504
-    except (httpx.TransportError, ConnectionAbortedError) as exc:
+    except (aiohttp.ClientError, ConnectionAbortedError, OSError) as exc:
         _log.warning("upstream %s failed: %s", upstream, exc)
         await send_problem(
             send, 502, "upstream_unavailable", "the service is unavailable", request_id
         )
         return 502
-    try:
-        out_headers = upstream_response_headers(response.headers.raw)
-        out_headers.append((b"x-request-id", request_id.encode()))
-        await send(
-            {"type": "http.response.start", "status": response.status_code, "headers": out_headers}
-        )
-        async for chunk in response.aiter_raw():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-    except httpx.TransportError as exc:
-        _log.warning("upstream %s broke off its response: %s", upstream, exc)
-    finally:
-        await response.aclose()
-    return response.status_code
 
 
 async def proxy_websocket(
