@@ -2,7 +2,7 @@
 UV := ./scripts/uv.sh
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help sync run test lint bench reset
+.PHONY: help sync node run test lint bench reset
 
 help:
 	@echo "make run    start the local stack (embedded PostgreSQL and Valkey unless URLs are set)"
@@ -14,10 +14,15 @@ help:
 sync:
 	@$(UV) sync --frozen --all-packages --quiet
 
-run: sync
+# Azurite (the Blob Storage emulator) comes from npm, pinned in package-lock.json.
+node: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+run: sync node
 	$(RUN) stelly dev
 
-test: sync
+test: sync node
 	$(RUN) pytest $(PYTEST_ARGS)
 
 lint: sync
@@ -26,7 +31,7 @@ lint: sync
 	$(RUN) mypy
 
 TENANTS ?= 1000
-bench: sync
+bench: sync node
 	$(RUN) python -m bench --tenants $(TENANTS)
 
 reset:
