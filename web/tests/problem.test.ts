@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { problemMessage } from "../src/lib/problem";
+
+describe("problem details to words", () => {
+  it("uses a sentence for known codes", () => {
+    expect(problemMessage({ status: 422, code: "store_closed", detail: "store is closed" })).toMatch(/closed right now/);
+  });
+
+  it("names the fields of a validation error", () => {
+    expect(
+      problemMessage({ status: 400, code: "validation_error", errors: [{ field: "customer.name", message: "Expected `str` of length >= 1" }] }),
+    ).toBe("customer name: Expected `str` of length >= 1");
+  });
+
+  it("falls back to the detail, then to the status", () => {
+    expect(problemMessage({ status: 422, code: "something_new", detail: "modifier group Size needs 1 choice" })).toBe(
+      "Modifier group Size needs 1 choice",
+    );
+    expect(problemMessage(null, 502)).toMatch(/try again/);
+    expect(problemMessage(null, 429)).toMatch(/Too many/);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { RealtimeClient, type RealtimeEvent } from "../src/lib/realtime";
+
+class FakeSocket {
+  readyState = 0;
+  sent: Record<string, unknown>[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: unknown) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.readyState = 3;
+    this.onclose?.({});
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  frame(f: unknown) {
+    this.onmessage?.({ data: JSON.stringify(f) });
+  }
+}
+
+function harness() {
+  const sockets: FakeSocket[] = [];
+  const timers: (() => void)[] = [];
+  const client = new RealtimeClient({
+    url: "ws://x/ws/v1",
+    socket: () => {
+      const s = new FakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    schedule: (fn) => timers.push(fn),
+    cancel: () => undefined,
+  });
+  const events: RealtimeEvent[] = [];
+  const subscribed: [boolean, boolean][] = [];
+  const errors: string[] = [];
+  client.subscribe({
+    channel: "kitchen",
+    token: "T",
+    onEvent: (e) => events.push(e),
+    onSubscribed: (r, first) => subscribed.push([r, first]),
+    onError: (c) => errors.push(c),
+  });
+  client.start();
+  return { client, sockets, timers, events, subscribed, errors };
+}
+
+describe("realtime client", () => {
+  it("subscribes on open and delivers events once", () => {
+    const h = harness();
+    h.sockets[0].open();
+    expect(h.sockets[0].sent).toEqual([{ op: "subscribe", channel: "kitchen", token: "T" }]);
+    h.sockets[0].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: true });
+    expect(h.subscribed).toEqual([[false, true]]);
+    h.sockets[0].frame({ op: "event", channel: "kitchen", offset: "6-0", type: "order.created", data: { id: 1 } });
+    h.sockets[0].frame({ op: "event", channel: "kitchen", offset: "6-0", type: "order.created", data: { id: 1 } });
+    expect(h.events.map((e) => e.offset)).toEqual(["6-0"]);
+  });
+
+  it("reconnects after a drop and resumes with since = last offset", () => {
+    const h = harness();
+    h.sockets[0].open();
+    h.sockets[0].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: false });
+    h.sockets[0].frame({ op: "event", channel: "kitchen", offset: "7-0", type: "order.created", data: {} });
+    h.sockets[0].close();
+    expect(h.timers).toHaveLength(1);
+    h.timers.shift()!();
+    h.sockets[1].open();
+    expect(h.sockets[1].sent).toEqual([{ op: "subscribe", channel: "kitchen", token: "T", since: "7-0" }]);
+    h.sockets[1].frame({ op: "subscribed", channel: "kitchen", offset: "9-0", recovered: true });
+    h.sockets[1].frame({ op: "event", channel: "kitchen", offset: "7-0", type: "order.created", data: {} });
+    h.sockets[1].frame({ op: "event", channel: "kitchen", offset: "8-0", type: "order.updated", data: {} });
+    expect(h.events.map((e) => e.offset)).toEqual(["7-0", "8-0"]);
+    expect(h.subscribed).toEqual([[false, true], [true, false]]);
+  });
+
+  it("reports recovered: false so the owner refetches", () => {
+    const h = harness();
+    h.sockets[0].open();
+    h.sockets[0].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: false });
+    h.sockets[0].close();
+    h.timers.shift()!();
+    h.sockets[1].open();
+    h.sockets[1].frame({ op: "subscribed", channel: "kitchen", offset: "99-0", recovered: false });
+    expect(h.subscribed.at(-1)).toEqual([false, false]);
+  });
+
+  it("starts afresh on invalid_offset and gives up on a bad token", () => {
+    const h = harness();
+    h.sockets[0].open();
+    h.sockets[0].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: false });
+    h.sockets[0].frame({ op: "error", channel: "kitchen", code: "invalid_offset" });
+    expect(h.sockets[0].sent.at(-1)).toEqual({ op: "subscribe", channel: "kitchen", token: "T" });
+    h.sockets[0].frame({ op: "error", channel: "kitchen", code: "invalid_token" });
+    expect(h.errors).toEqual(["invalid_token"]);
+    h.sockets[0].close();
+    h.timers.shift()!();
+    h.sockets[1].open();
+    expect(h.sockets[1].sent).toEqual([]);
+  });
+
+  it("stops reconnecting after stop()", () => {
+    const h = harness();
+    h.sockets[0].open();
+    h.client.stop();
+    expect(h.timers).toHaveLength(0);
+  });
+});
