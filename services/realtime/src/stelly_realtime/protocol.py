@@ -38,7 +38,7 @@ def decode_command(text: str) -> Command | None:
     """A client command, or ``None`` when the frame is not one."""
     try:
         return _decoder.decode(text)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeError):
         return None
 
 

@@ -1,0 +1,129 @@
+"""The fan-out hub on real Valkey: two hubs stand for two replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+from stelly_core.events import channel_key, publish_event
+from stelly_realtime.hub import Hub, Subscription
+
+
+class Recorder:
+    """Stands in for a socket's Connection: records what is pushed."""
+
+    def __init__(self) -> None:
+        self.frames: list[str] = []
+
+    def push(self, text: str) -> None:
+        self.frames.append(text)
+
+
+async def _eventually(condition: object) -> None:
+    for _ in range(500):
+        if callable(condition) and condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+async def hubs(redis: Redis) -> AsyncIterator[tuple[Hub, Hub]]:
+    resets: list[int] = []
+    a = Hub(redis, on_upstream_reset=lambda: resets.append(1))
+    b = Hub(redis, on_upstream_reset=lambda: resets.append(1))
+    await a.start()
+    await b.start()
+    yield a, b
+    await a.stop()
+    await b.stop()
+    assert resets == []
+
+
+def _live(recorder: Recorder, channel: str) -> Subscription:
+    subscription = Subscription(recorder, channel)  # type: ignore[arg-type]
+    return subscription
+
+
+async def test_one_message_reaches_every_subscriber_on_every_replica_encoded_once(
+    hubs: tuple[Hub, Hub], redis: Redis
+) -> None:
+    a, b = hubs
+    tenant = 10_000 + secrets.randbelow(10**6)
+    key = channel_key(tenant, "kitchen")
+    recorders = [Recorder() for _ in range(4)]
+    for n, recorder in enumerate(recorders):
+        subscription = _live(recorder, "kitchen")
+        await (a if n < 2 else b).add(key, subscription)
+        subscription.pending = None
+    assert (a.channels, b.channels) == (1, 1)
+    offset = await publish_event(redis, tenant, "kitchen", "order.created", b'{"id":1}')
+    await _eventually(lambda: all(r.frames for r in recorders))
+    frames = [r.frames[0] for r in recorders]
+    assert f'"offset":"{offset}"' in frames[0]
+    assert frames[0] is frames[1]  # the same string object: encoded once per replica
+    assert frames[2] is frames[3]
+
+
+async def test_pending_subscribers_hold_frames_with_their_offsets(
+    hubs: tuple[Hub, Hub], redis: Redis
+) -> None:
+    a, _ = hubs
+    tenant = 10_000 + secrets.randbelow(10**6)
+    recorder = Recorder()
+    subscription = _live(recorder, "menu")
+    await a.add(channel_key(tenant, "menu"), subscription)
+    offset = await publish_event(redis, tenant, "menu", "menu.updated", b"{}")
+    await _eventually(lambda: bool(subscription.pending))
+    assert recorder.frames == []
+    assert subscription.pending is not None
+    assert [held for held, _ in subscription.pending] == [tuple(map(int, offset.split("-")))]
+
+
+async def test_the_last_subscriber_leaving_unsubscribes_upstream(
+    hubs: tuple[Hub, Hub], redis: Redis
+) -> None:
+    a, _ = hubs
+    tenant = 10_000 + secrets.randbelow(10**6)
+    key = channel_key(tenant, "menu")
+    first, second = _live(Recorder(), "menu"), _live(Recorder(), "menu")
+    await a.add(key, first)
+    await a.add(key, second)
+    a.discard(key, first)
+    assert a.channels == 1
+    a.discard(key, second)
+    assert a.channels == 0
+
+    async def numsub() -> int:
+        counts = await redis.pubsub_numsub(key)
+        return int(counts[0][1])
+
+    for _ in range(200):
+        if await numsub() == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert await numsub() == 0
+    # and it can come back at once
+    again = _live(Recorder(), "menu")
+    await a.add(key, again)
+    assert await numsub() == 1
+
+
+async def test_subscriptions_of_different_tenants_do_not_mix(
+    hubs: tuple[Hub, Hub], redis: Redis
+) -> None:
+    a, _ = hubs
+    pizza, burger = (10_000 + secrets.randbelow(10**6) for _ in range(2))
+    pizza_rec, burger_rec = Recorder(), Recorder()
+    for tenant, recorder in ((pizza, pizza_rec), (burger, burger_rec)):
+        subscription = _live(recorder, "kitchen")
+        await a.add(channel_key(tenant, "kitchen"), subscription)
+        subscription.pending = None
+    await publish_event(redis, pizza, "kitchen", "order.created", b'{"pizza":true}')
+    await publish_event(redis, burger, "kitchen", "order.created", b'{"burger":true}')
+    await _eventually(lambda: bool(pizza_rec.frames and burger_rec.frames))
+    assert ["pizza" in f for f in pizza_rec.frames] == [True]
+    assert ["burger" in f for f in burger_rec.frames] == [True]
