@@ -99,3 +99,25 @@ def test_render_variants_refuses_a_corrupt_file(tmp_path: Path) -> None:
     path.write_bytes(images.jpeg(300, 200)[:600] + b"\x00" * 2000 + b"\xff\xd9")
     with pytest.raises(pyvips.Error):
         render_variants(path)
+
+
+@pytest.mark.parametrize("size", [(1000, 800), (3000, 2000)])
+def test_png_variants_are_oriented_and_sized(tmp_path: Path, size: tuple[int, int]) -> None:
+    path = tmp_path / "sideways.png"
+    image = images.picture(*size).copy()
+    image.set_type(pyvips.GValue.gint_type, "orientation", 6)
+    image.pngsave(str(path), keep="all", compression=1)
+    variants = render_variants(path)
+    _, height = size
+    shown_width = min(1280, height)
+    assert [(v.name, v.width) for v in variants] == [(320, 320), (640, 640), (1280, shown_width)]
+    assert all(v.height > v.width for v in variants)
+
+
+def test_render_variants_refuses_a_corrupt_png(tmp_path: Path) -> None:
+    data = images.png(400, 300)
+    path = tmp_path / "bad.png"
+    # keep the signature and IHDR, wreck the compressed pixels, keep IEND
+    path.write_bytes(data[:60] + bytes(range(256)) * 8 + data[-12:])
+    with pytest.raises(pyvips.Error):
+        render_variants(path)
