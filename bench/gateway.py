@@ -15,18 +15,14 @@ requests/s of each, the ratio, and the p50 latency the gateway adds.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from stelly_core.localstack import free_port
+from stelly_cli.devstack import running_stack
 
 REPO = Path(__file__).resolve().parents[1]
 MENU = "/api/v1/store/menu"
@@ -61,70 +57,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=50)
     args, _ = parser.parse_known_args(argv)
-    ports = {n: free_port() for n in ("gateway", "menu", "realtime", "media", "azurite")}
     fdid = "bench-edge-id"
-    with tempfile.TemporaryDirectory(prefix="stelly-bench-gw-") as tmp:
-        os.chmod(tmp, 0o755)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("STELLY_", "KZ_"))}
-        env |= {"STELLY_STATE_DIR": tmp, "STELLY_FRONTDOOR_ID": fdid}
-        log = Path(tmp) / "stack.log"
-        with log.open("wb") as out:
-            stack = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "stelly_cli",
-                    "dev",
-                    "--port",
-                    str(ports["gateway"]),
-                    "--menu-port",
-                    str(ports["menu"]),
-                    "--realtime-port",
-                    str(ports["realtime"]),
-                    "--media-port",
-                    str(ports["media"]),
-                    "--azurite-port",
-                    str(ports["azurite"]),
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
+    with (
+        tempfile.TemporaryDirectory(prefix="stelly-bench-gw-") as tmp,
+        running_stack(Path(tmp), env={"STELLY_FRONTDOOR_ID": fdid}) as stack,
+    ):
+        direct, through = [], []
+        for _ in range(args.rounds):
+            direct.append(
+                _load(
+                    f"http://127.0.0.1:{stack.ports['menu']}{MENU}",
+                    "app.internal",
+                    [f"X-Azure-FDID: {fdid}", "X-Tenant-Host: pizza.localhost"],
+                    args.seconds,
+                    args.concurrency,
+                )
             )
-            try:
-                deadline = time.monotonic() + 180
-                while b"Stelly is running" not in log.read_bytes():
-                    if stack.poll() is not None or time.monotonic() > deadline:
-                        print(log.read_text()[-3000:])
-                        return 1
-                    time.sleep(0.5)
-                direct, through = [], []
-                host = f"pizza.localhost:{ports['gateway']}"
-                for _ in range(args.rounds):
-                    direct.append(
-                        _load(
-                            f"http://127.0.0.1:{ports['menu']}{MENU}",
-                            "app.internal",
-                            [f"X-Azure-FDID: {fdid}", "X-Tenant-Host: pizza.localhost"],
-                            args.seconds,
-                            args.concurrency,
-                        )
-                    )
-                    through.append(
-                        _load(
-                            f"http://127.0.0.1:{ports['gateway']}{MENU}",
-                            host,
-                            [],
-                            args.seconds,
-                            args.concurrency,
-                        )
-                    )
-            finally:
-                stack.send_signal(signal.SIGINT)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    stack.wait(60)
-                if stack.poll() is None:
-                    stack.kill()
+            through.append(
+                _load(
+                    f"{stack.gateway}{MENU}",
+                    stack.host("pizza"),
+                    [],
+                    args.seconds,
+                    args.concurrency,
+                )
+            )
     for label, runs in (("direct to menu", direct), ("through gateway", through)):
         errors = sum(r["errors"] for r in runs)
         print(

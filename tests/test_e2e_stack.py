@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,58 +18,15 @@ import httpx
 import pytest
 import pyvips
 import websockets
-from stelly_core.localstack import free_port
+from stelly_cli.devstack import running_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    state = tmp_path_factory.mktemp("stack")
-    os.chmod(state, 0o755)
-    ports = {name: free_port() for name in ("gateway", "menu", "realtime", "media", "azurite")}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STELLY_", "KZ_"))}
-    env["STELLY_STATE_DIR"] = str(state)
-    log = (state / "stack.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stelly_cli",
-            "dev",
-            "--port",
-            str(ports["gateway"]),
-            "--menu-port",
-            str(ports["menu"]),
-            "--realtime-port",
-            str(ports["realtime"]),
-            "--media-port",
-            str(ports["media"]),
-            "--azurite-port",
-            str(ports["azurite"]),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while b"Stelly is running" not in (state / "stack.log").read_bytes():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "stack did not start:\n" + (state / "stack.log").read_text()[-4000:]
-                )
-            time.sleep(0.5)
-        yield {"port": ports["gateway"], "base": f"http://127.0.0.1:{ports['gateway']}"}
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-    assert proc.returncode == 0, (state / "stack.log").read_text()[-3000:]
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield {"port": running.ports["gateway"], "base": running.gateway}
 
 
 def _host(slug: str, port: int) -> dict[str, str]:
