@@ -76,8 +76,15 @@ class Worker:
                     _log.warning("receiving jobs failed: %s", exc)
                     await asyncio.sleep(poll)
                     continue
-                if received is not None:
+                if received is None:
+                    continue
+                try:
                     await self.handle(received)
+                except Exception as exc:
+                    # settling failed (Redis, Service Bus or the database away): the job is
+                    # delivered again later, and doing it twice is harmless
+                    _log.warning("settling job %r failed: %s", received.raw[:200], exc)
+                    await asyncio.sleep(poll)
         finally:
             await self.relay.stop()
 
