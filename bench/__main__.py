@@ -11,7 +11,7 @@ import argparse
 import subprocess
 import sys
 
-SECTIONS = ["tenancy", "media", "gateway"]
+SECTIONS = ["tenancy", "media", "gateway", "menu"]
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from redis.asyncio import Redis
-from stelly_menu.domain.menu.cache import MenuCache, encode_menu, etag_matches
+from stelly_menu.domain.menu.cache import CachedMenu, MenuCache, encode_menu, etag_matches
 from stelly_menu.domain.menu.listener import parse_menu_event
 from stelly_menu.domain.menu.schemas import Menu
 
@@ -66,3 +66,56 @@ def test_parse_menu_event() -> None:
         )
         is None
     )
+
+
+async def test_concurrent_reads_share_round_trips_that_start_after_they_arrive() -> None:
+    import asyncio
+
+    from stelly_menu.domain.menu.cache import _Flights
+
+    started: list[int] = []
+    gate = asyncio.Event()
+
+    async def fetch(tenant: int) -> CachedMenu:
+        started.append(tenant)
+        number = len(started)
+        await gate.wait()
+        return CachedMenu(number, f'"{number}"', b"{}")
+
+    flights = _Flights(fetch)
+    first = asyncio.create_task(flights.get(1))
+    await asyncio.sleep(0)
+    # these arrive while round trip 1 is under way: they must not get its answer
+    later = [asyncio.create_task(flights.get(1)) for _ in range(10)]
+    other_tenant = asyncio.create_task(flights.get(2))
+    await asyncio.sleep(0)
+    assert started == [1, 2]
+    gate.set()
+    assert (await first).version == 1
+    results = await asyncio.gather(*later)
+    assert {r.version for r in results} == {3}  # one shared round trip, started after round trip 1
+    assert started == [1, 2, 1]
+    assert (await other_tenant).version == 2
+
+
+async def test_a_reader_giving_up_does_not_fail_the_others() -> None:
+    import asyncio
+
+    from stelly_menu.domain.menu.cache import _Flights
+
+    gate = asyncio.Event()
+
+    async def fetch(tenant: int) -> CachedMenu:
+        await gate.wait()
+        return CachedMenu(1, '"1"', b"{}")
+
+    flights = _Flights(fetch)
+    first = asyncio.create_task(flights.get(1))
+    await asyncio.sleep(0)
+    quitter, stayer = asyncio.create_task(flights.get(1)), asyncio.create_task(flights.get(1))
+    await asyncio.sleep(0)
+    quitter.cancel()
+    gate.set()
+    assert (await first).version == 1
+    assert (await stayer).version == 1
+    assert quitter.cancelled()

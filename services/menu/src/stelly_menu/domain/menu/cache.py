@@ -1,16 +1,17 @@
 """The published menu, pre-encoded in Redis with its strong ETag.
 
 One key holds ``{version} {etag}\\n{json}``; a second holds the *floor*, the
-newest version any writer has committed. A read takes both in one ``MGET``
-and trusts the payload only if its version is not below the floor, so a
-write is visible to the next read on every replica even if a slow reader
-re-fills the cache with an older menu afterwards (its ``SET`` is refused by
-the same check, atomically, in Lua). The payload also expires, which bounds
+newest version any writer has committed. A writer raises the floor and
+deletes the payload in one Lua call; a reader re-filling the cache sets the
+payload only if its version is not below the floor, also in Lua. So a write
+is visible to the next read on every replica even if a slow reader tries to
+put back an older menu afterwards, and a read is a single ``GET``. The payload also expires, which bounds
 staleness when Redis was unreachable at the moment of a write.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ import msgspec
 from stelly_core.cachekeys import tenant_key
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from redis.asyncio import Redis
 
     from stelly_menu.domain.menu.schemas import Menu
@@ -71,6 +74,71 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
+class _Flight:
+    __slots__ = ("waiters",)
+
+    def __init__(self) -> None:
+        self.waiters: list[asyncio.Future[CachedMenu | None]] = []
+
+
+class _Flights:
+    """Concurrent reads of one tenant's menu share Redis round trips.
+
+    A read never joins a round trip that was already under way when it
+    arrived (that one may predate a write the reader has seen complete); it
+    waits for the next, which starts as soon as the current one ends and
+    serves everyone who arrived meanwhile. Under load that is one round trip
+    per batch instead of one per request; alone, a read costs one round trip.
+    """
+
+    def __init__(self, fetch: Callable[[int], Awaitable[CachedMenu | None]]) -> None:
+        self._fetch = fetch
+        # tenant -> the readers waiting for the next round trip; present
+        # while one is under way
+        self._next: dict[int, _Flight] = {}
+
+    async def get(self, tenant_id: int) -> CachedMenu | None:
+        waiting = self._next.get(tenant_id)
+        if waiting is None:
+            self._next[tenant_id] = _Flight()
+            try:
+                return await self._round_trip(tenant_id)
+            finally:
+                self._hand_over(tenant_id)
+        # each reader awaits a future of its own, so one that gives up
+        # (client gone) cancels nobody else's
+        future: asyncio.Future[CachedMenu | None] = asyncio.get_running_loop().create_future()
+        waiting.waiters.append(future)
+        return await future
+
+    async def _round_trip(self, tenant_id: int) -> CachedMenu | None:
+        return await self._fetch(tenant_id)
+
+    def _hand_over(self, tenant_id: int) -> None:
+        flight = self._next.pop(tenant_id)
+        if flight.waiters:
+            asyncio.get_running_loop().create_task(self._serve(tenant_id, flight))
+
+    async def _serve(self, tenant_id: int, flight: _Flight) -> None:
+        self._next[tenant_id] = _Flight()
+        try:
+            result = await self._round_trip(tenant_id)
+        except Exception as exc:
+            for waiter in flight.waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+        except BaseException:
+            for waiter in flight.waiters:
+                waiter.cancel()
+            raise
+        else:
+            for waiter in flight.waiters:
+                if not waiter.done():
+                    waiter.set_result(result)
+        finally:
+            self._hand_over(tenant_id)
+
+
 class MenuCache:
     """Redis storage of each tenant's published menu."""
 
@@ -82,6 +150,7 @@ class MenuCache:
         self._skip_until = 0.0
         self._put = redis.register_script(_PUT)
         self._invalidate = redis.register_script(_INVALIDATE)
+        self._flights = _Flights(self._read)
 
     @property
     def available(self) -> bool:
@@ -102,15 +171,18 @@ class MenuCache:
         Raises:
             RedisError, OSError: when Redis is unreachable.
         """
-        raw, floor = cast("list[bytes | None]", await self._redis.mget(self._keys(tenant_id)))
+        return await self._flights.get(tenant_id)
+
+    async def _read(self, tenant_id: int) -> CachedMenu | None:
+        # A payload present is never older than the floor: the floor is only
+        # raised together with deleting the payload, and a put below the
+        # floor is refused, both atomically in Lua.
+        raw = cast("bytes | None", await self._redis.get(self._keys(tenant_id)[0]))
         if raw is None:
             return None
         head, _, body = raw.partition(b"\n")
         version_text, _, etag = head.partition(b" ")
-        version = int(version_text)
-        if floor is not None and version < int(floor):
-            return None
-        return CachedMenu(version, etag.decode(), body)
+        return CachedMenu(int(version_text), etag.decode(), body)
 
     async def put(self, tenant_id: int, menu: CachedMenu) -> bool:
         """Store a menu unless a newer version has been committed meanwhile."""
