@@ -1,0 +1,68 @@
+// Start the stack `make run` starts (`stelly dev`) on free ports with a temporary
+// state directory, like tests/test_e2e_stack.py; stop it with SIGINT afterwards.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, chmodSync, openSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * `STELLY_E2E_PORT=<gateway port>` uses a stack that is already running (for
+ * working on the tests); otherwise one is started and `stop()` ends it.
+ */
+export async function startStack() {
+  if (process.env.STELLY_E2E_PORT) {
+    return { port: Number(process.env.STELLY_E2E_PORT), stop: async () => undefined, log: () => "" };
+  }
+  const stelly = join(REPO, ".venv", "bin", "stelly");
+  if (!existsSync(stelly)) throw new Error(`${stelly} is missing: run 'make sync' (or scripts/uv.sh sync) first`);
+  const state = mkdtempSync(join(tmpdir(), "stelly-web-e2e-"));
+  chmodSync(state, 0o755);
+  const ports = {};
+  for (const name of ["gateway", "menu", "realtime", "media", "azurite"]) ports[name] = await freePort();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STELLY_") && !k.startsWith("KZ_")));
+  env.STELLY_STATE_DIR = state;
+  const logPath = join(state, "stack.log");
+  const out = openSync(logPath, "w");
+  const proc = spawn(
+    stelly,
+    ["dev", "--port", ports.gateway, "--menu-port", ports.menu, "--realtime-port", ports.realtime, "--media-port", ports.media, "--azurite-port", ports.azurite].map(String),
+    { cwd: REPO, env, stdio: ["ignore", out, out] },
+  );
+  let exited = null;
+  proc.on("exit", (code, signal) => (exited = { code, signal }));
+  const log = () => (existsSync(logPath) ? readFileSync(logPath, "utf8") : "");
+  const deadline = Date.now() + 180_000;
+  while (!log().includes("Stelly is running")) {
+    if (exited || Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`stack did not start:\n${log().slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  async function stop() {
+    if (exited) return;
+    const done = new Promise((r) => proc.on("exit", r));
+    proc.kill("SIGINT");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+    await done;
+    clearTimeout(timer);
+    if (!process.env.STELLY_E2E_KEEP) rmSync(state, { recursive: true, force: true });
+  }
+  return { port: ports.gateway, stop, log };
+}

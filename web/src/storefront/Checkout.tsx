@@ -1,0 +1,105 @@
+import { useId, useState } from "react";
+import { ApiError, api, errorText } from "../lib/api";
+import { type Cart, orderItems } from "../lib/cart";
+import { checkoutDone, checkoutKey, isRetryable } from "../lib/idempotency";
+import type { Order } from "../lib/types";
+
+interface Props {
+  cart: Cart;
+  isOpen: boolean;
+  onPlaced(order: Order): void;
+}
+
+const AUTO_RETRIES = 2;
+
+/** Name, pickup or table, note; sends the order with an Idempotency-Key kept across retries. */
+export function Checkout({ cart, isOpen, onPlaced }: Props) {
+  const [name, setName] = useState("");
+  const [phone, setPhone] = useState("");
+  const [fulfillment, setFulfillment] = useState<"pickup" | "dine_in">("pickup");
+  const [table, setTable] = useState("");
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (busy) return;
+    if (!name.trim()) {
+      setError("Please tell us your name, so we can call you when it is ready.");
+      return;
+    }
+    if (fulfillment === "dine_in" && !table.trim()) {
+      setError("Please give your table number.");
+      return;
+    }
+    const body = {
+      items: orderItems(cart),
+      customer: phone.trim() ? { name: name.trim(), phone: phone.trim() } : { name: name.trim() },
+      fulfillment,
+      ...(fulfillment === "dine_in" ? { table: table.trim() } : {}),
+      ...(note.trim() ? { note: note.trim() } : {}),
+    };
+    // the same body always goes with the same key: a retry (here, after a reload,
+    // or a second click) can only ever return the one order
+    const key = checkoutKey(sessionStorage, body);
+    setBusy(true);
+    setError(null);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const order = await api<Order>("/api/v1/store/orders", { method: "POST", body, headers: { "idempotency-key": key } });
+        checkoutDone(sessionStorage);
+        setBusy(false);
+        onPlaced(order);
+        return;
+      } catch (err) {
+        const status = err instanceof ApiError ? err.status : null;
+        if (isRetryable(status) && attempt < AUTO_RETRIES) {
+          await new Promise((r) => setTimeout(r, 800 * (attempt + 1)));
+          continue;
+        }
+        setError(errorText(err));
+        setBusy(false);
+        return;
+      }
+    }
+  }
+
+  return (
+    <form className="checkout" onSubmit={submit} aria-labelledby={`${id}-h`} noValidate>
+      <h3 id={`${id}-h`}>Your details</h3>
+      <label>
+        Name
+        <input name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
+      </label>
+      <label>
+        Phone <span className="muted">(optional)</span>
+        <input name="phone" type="tel" autoComplete="tel" value={phone} onChange={(e) => setPhone(e.target.value)} maxLength={30} />
+      </label>
+      <fieldset className="inline">
+        <legend>How would you like it?</legend>
+        <label className="choice">
+          <input type="radio" name="fulfillment" checked={fulfillment === "pickup"} onChange={() => setFulfillment("pickup")} /> Pick up
+        </label>
+        <label className="choice">
+          <input type="radio" name="fulfillment" checked={fulfillment === "dine_in"} onChange={() => setFulfillment("dine_in")} /> Eat in
+        </label>
+      </fieldset>
+      {fulfillment === "dine_in" && (
+        <label>
+          Table
+          <input name="table" value={table} onChange={(e) => setTable(e.target.value)} maxLength={20} required />
+        </label>
+      )}
+      <label>
+        Note for the kitchen <span className="muted">(optional)</span>
+        <textarea name="note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} />
+      </label>
+      {error && <p className="error" role="alert">{error}</p>}
+      <button type="submit" className="primary wide" disabled={busy || !isOpen || cart.length === 0}>
+        {busy ? "Sending your order…" : isOpen ? "Place order" : "Closed — ordering is off"}
+      </button>
+    </form>
+  );
+}

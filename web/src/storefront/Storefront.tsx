@@ -1,0 +1,105 @@
+import { useState } from "react";
+import { addToCart, cartCount, cartTotal } from "../lib/cart";
+import { formatPrice } from "../lib/money";
+import type { Order, MenuItem, Store } from "../lib/types";
+import { navigate } from "../router";
+import { useRealtimeClient } from "../useRealtime";
+import { CartPanel } from "./CartPanel";
+import { ItemCard } from "./ItemCard";
+import { ItemDialog } from "./ItemDialog";
+import { rememberOrder } from "./orders";
+import { useCart } from "./useCart";
+import { useMenu } from "./useMenu";
+
+export function Storefront({ store }: { store: Store }) {
+  const { client, state } = useRealtimeClient(store.realtime_url);
+  const { menu, error } = useMenu(client);
+  const { cart, setCart, dropped, clearDropped } = useCart(menu);
+  const [choosing, setChoosing] = useState<MenuItem | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const currency = menu?.currency ?? store.currency;
+
+  function add(item: MenuItem, selection: Record<number, number[]> = {}, quantity = 1) {
+    try {
+      setCart(addToCart(cart, item, selection, quantity));
+      setNotice(`${item.name} added to your order.`);
+    } catch (err) {
+      setNotice((err as Error).message);
+    }
+    setChoosing(null);
+  }
+
+  function placed(order: Order) {
+    rememberOrder(order);
+    setCart([]);
+    navigate(`/order/${order.id}`);
+  }
+
+  const count = cartCount(cart);
+  return (
+    <div className="storefront">
+      <header className="site">
+        <div>
+          <h1>{store.name}</h1>
+          <p className={`badge ${store.is_open ? "on" : "off"}`} data-testid="open-state">
+            {store.is_open ? "Open now" : "Closed"}
+          </p>
+          {state !== "open" && <span className="muted small live-state">Reconnecting for live updates…</span>}
+        </div>
+        {count > 0 && (
+          <a className="cart-jump" href="#cart">
+            Your order ({count}) · {formatPrice(cartTotal(cart), currency)}
+          </a>
+        )}
+      </header>
+      {!store.is_open && (
+        <p className="banner" role="status">The restaurant is closed right now. You can look at the menu, but not order.</p>
+      )}
+      <p className="sr-only" role="status" aria-live="polite">{notice}</p>
+      {dropped.length > 0 && (
+        <p className="banner warn" role="alert">
+          {dropped.join(", ")} {dropped.length === 1 ? "is" : "are"} no longer available and left your order.{" "}
+          <button type="button" className="link" onClick={clearDropped}>OK</button>
+        </p>
+      )}
+      <div className="layout">
+        <main>
+          {error && <p className="error" role="alert">{error}</p>}
+          {!menu && !error && <p role="status">Loading the menu…</p>}
+          {menu && (
+            <>
+              <nav className="categories" aria-label="Menu sections">
+                {menu.categories.map((c) => (
+                  <a key={c.id} href={`#cat-${c.id}`}>{c.name}</a>
+                ))}
+              </nav>
+              {menu.categories.map((c) => (
+                <section key={c.id} id={`cat-${c.id}`} aria-labelledby={`cat-${c.id}-h`}>
+                  <h2 id={`cat-${c.id}-h`}>{c.name}</h2>
+                  <ul className="items">
+                    {c.items.map((item) => (
+                      <ItemCard
+                        key={item.id}
+                        item={item}
+                        currency={currency}
+                        canOrder={store.is_open}
+                        onChoose={(i) => (i.modifier_groups.length ? setChoosing(i) : add(i))}
+                      />
+                    ))}
+                  </ul>
+                </section>
+              ))}
+            </>
+          )}
+        </main>
+        <CartPanel cart={cart} currency={currency} isOpen={store.is_open} onChange={setCart} onPlaced={placed} />
+      </div>
+      {choosing && (
+        <ItemDialog item={choosing} currency={currency} onAdd={(sel, q) => add(choosing, sel, q)} onClose={() => setChoosing(null)} />
+      )}
+      <footer className="site-foot">
+        <a href="/admin">Staff login</a>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+// The customer's order tokens, kept in this browser so the order page survives a reload.
+import type { Order } from "../lib/types";
+
+const slot = (id: number) => `stelly.order.${id}`;
+
+export function rememberOrder(order: Order): void {
+  if (!order.token) return;
+  try {
+    localStorage.setItem(slot(order.id), order.token);
+  } catch {
+    sessionStorage.setItem(slot(order.id), order.token);
+  }
+}
+
+export function orderToken(id: number): string | null {
+  try {
+    return localStorage.getItem(slot(id)) ?? sessionStorage.getItem(slot(id));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,37 @@
+// The published menu, refetched when the `menu` channel says it changed.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, errorText } from "../lib/api";
+import type { RealtimeClient } from "../lib/realtime";
+import type { Menu } from "../lib/types";
+import { useChannel } from "../useRealtime";
+
+export function useMenu(client: RealtimeClient | null): { menu: Menu | null; error: string | null } {
+  const [menu, setMenu] = useState<Menu | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const latest = useRef(0);
+
+  const load = useCallback(() => {
+    const ticket = ++latest.current;
+    api<Menu>("/api/v1/store/menu")
+      .then((m) => {
+        if (ticket !== latest.current) return; // a newer fetch is on its way
+        setMenu(m);
+        setError(null);
+      })
+      .catch((err) => ticket === latest.current && setError(errorText(err)));
+  }, []);
+
+  useEffect(load, [load]);
+
+  useChannel(client, "menu", undefined, {
+    onEvent: (e) => {
+      if (e.type === "menu.updated" || e.type === "image.ready") load();
+    },
+    // a later (re)subscription that could not replay what we missed: refetch
+    onSubscribed: (recovered, first) => {
+      if (!recovered && !first) load();
+    },
+  });
+
+  return { menu, error };
+}
