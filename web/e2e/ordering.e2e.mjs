@@ -59,6 +59,15 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
 
   it("shows a human message for wrong staff credentials, then logs in to a live kitchen board", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    // count the tones the board plays (headless Chromium has no speakers to listen to)
+    await ctx.addInitScript(() => {
+      window.__tones = 0;
+      const create = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function () {
+        window.__tones += 1;
+        return create.call(this);
+      };
+    });
     kitchen = await ctx.newPage();
     await kitchen.goto(`${base}/admin`);
     await kitchen.getByLabel("E-mail").fill("owner@pizza.demo");
@@ -92,7 +101,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     const toppings = dialog.getByRole("group", { name: /Extra toppings/ }).getByRole("checkbox");
     await toppings.nth(0).check();
     await toppings.nth(1).check();
-    await shot(customer, "item-dialog");
+    await customer.screenshot({ path: join(SHOTS, "item-dialog.png") });
     await dialog.getByRole("button", { name: /Add to order/ }).click();
     await dialog.waitFor({ state: "detached" });
 
@@ -113,6 +122,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     assert.ok(seenAfter <= 2_000, `board showed the order after ${seenAfter} ms`);
     await kitchen.locator(`section[data-status="received"] li.ticket[data-order-id="${order.id}"].fresh`).waitFor();
     await kitchen.getByText(`New order #${order.number}`, { exact: false }).first().waitFor();
+    await kitchen.waitForFunction(() => window.__tones >= 2, null, { timeout: 2_000 }); // the chime
     await shot(kitchen, "kitchen-board-new-order");
 
     await customer.waitForURL(`**/order/${order.id}`);
@@ -152,6 +162,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
 
   it("a checkout retried after a lost response makes one order, not two", async () => {
     await customer.goto(base);
+    await customer.locator("#cart").getByText("Nothing here yet").waitFor(); // the first order emptied it
     await customer.getByRole("button", { name: "Add Bruschetta" }).click();
     await customer.locator("#cart").getByText("Bruschetta").waitFor();
     const ruth = `Retry Ruth ${Date.now() % 100000}`;

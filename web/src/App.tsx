@@ -6,18 +6,28 @@ import { useRoute } from "./router";
 import { OrderPage } from "./storefront/OrderPage";
 import { Storefront } from "./storefront/Storefront";
 
+const STORE_REFRESH_MS = 60_000;
+
 export function App() {
   const route = useRoute();
   const [store, setStore] = useState<Store | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api<Store>("/api/v1/store")
-      .then((s) => {
-        setStore(s);
-        document.title = s.name;
-      })
-      .catch((err) => setError(errorText(err)));
+    let first = true;
+    const load = () =>
+      api<Store>("/api/v1/store")
+        .then((s) => {
+          // keep the object when nothing changed, so live connections stay up
+          setStore((cur) => (cur && JSON.stringify(cur) === JSON.stringify(s) ? cur : s));
+          if (first) document.title = s.name;
+          first = false;
+        })
+        .catch((err) => first && setError(errorText(err)));
+    void load();
+    // opening hours move `is_open` without any event: look again every minute
+    const timer = setInterval(load, STORE_REFRESH_MS);
+    return () => clearInterval(timer);
   }, []);
 
   if (error) {

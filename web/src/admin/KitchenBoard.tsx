@@ -21,9 +21,25 @@ export function KitchenBoard({ store, token }: { store: Store; token: string }) 
   const soundRef = useRef(sound);
   soundRef.current = sound;
 
+  const loadedRef = useRef(false);
+  const knownRef = useRef(new Set<number>());
+
+  /** A new order reached the board: highlight it, say it, and chime. */
+  const cue = useCallback((order: Order) => {
+    setFresh((f) => ({ ...f, [order.id]: Date.now() }));
+    setAnnounce(`New order #${order.number} from ${customerName(order)}`);
+    if (soundRef.current) chime();
+  }, []);
+
   const refetch = useCallback(() => {
     api<Order[]>(`/api/v1/admin/orders?status=${ACTIVE_STATUSES.join(",")}`, { token })
       .then((list) => {
+        // orders that arrived while we could not hear them still get the cue
+        if (loadedRef.current) {
+          for (const o of list) if (o.status === "received" && !knownRef.current.has(o.id)) cue(o);
+        }
+        for (const o of list) knownRef.current.add(o.id);
+        loadedRef.current = true;
         setOrders((cur) => {
           // keep anything an event brought in newer than this answer
           let next = list;
@@ -35,20 +51,23 @@ export function KitchenBoard({ store, token }: { store: Store; token: string }) 
         setError(null);
       })
       .catch((err) => setError(errorText(err)));
-  }, [token]);
+  }, [token, cue]);
+
+  // the board loads over REST even while the live connection is not up
+  useEffect(refetch, [refetch]);
 
   useChannel(client, "kitchen", token, {
     onEvent: (e) => {
       if (e.type !== "order.created" && e.type !== "order.updated") return;
       const order = e.data as Order;
       setOrders((cur) => mergeOrder(cur, order));
-      if (e.type === "order.created") {
-        setFresh((f) => ({ ...f, [order.id]: Date.now() }));
-        setAnnounce(`New order #${order.number} from ${customerName(order)}`);
-        if (soundRef.current) chime();
+      if (e.type === "order.created" && !knownRef.current.has(order.id)) {
+        knownRef.current.add(order.id);
+        cue(order);
       }
     },
-    // first subscription, or a resume that could not replay the gap: load over REST
+    // first subscription (closes the gap since the first load), or a resume that
+    // could not replay what was missed: load over REST
     onSubscribed: (recovered) => {
       if (!recovered) refetch();
     },

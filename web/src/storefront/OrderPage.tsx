@@ -38,8 +38,10 @@ export function OrderPage({ store, orderId }: { store: Store; orderId: number })
         return { ...cur, status: data.status ?? cur.status, updated_at: data.updated_at ?? cur.updated_at, total: data.total ?? cur.total };
       });
     },
-    onSubscribed: (recovered, first) => {
-      if (!recovered && !first) refetch();
+    // the first subscription (the status may have moved since the first load), or a
+    // resume that could not replay what was missed (`recovered: false`): refetch
+    onSubscribed: (recovered) => {
+      if (!recovered) refetch();
     },
     onError: (code) => {
       if (code === "invalid_token") setError("This order's link has expired; the status shown may be out of date.");

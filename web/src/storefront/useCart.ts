@@ -1,5 +1,5 @@
 // The cart, kept in this browser (per restaurant host) and checked against the menu.
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { type Cart, reconcileCart } from "../lib/cart";
 import type { Menu } from "../lib/types";
 
@@ -15,27 +15,32 @@ function load(): Cart {
   }
 }
 
+function save(cart: Cart): void {
+  try {
+    localStorage.setItem(SLOT, JSON.stringify(cart));
+  } catch {
+    // private mode: the cart lives as long as the page
+  }
+}
+
 export function useCart(menu: Menu | null) {
-  const [cart, setCart] = useState<Cart>(load);
+  const [cart, setCartState] = useState<Cart>(load);
   const [dropped, setDropped] = useState<string[]>([]);
 
-  useEffect(() => {
-    try {
-      localStorage.setItem(SLOT, JSON.stringify(cart));
-    } catch {
-      // private mode: the cart lives as long as the page
-    }
-  }, [cart]);
+  // written at once, not in an effect: placing an order clears the cart and
+  // leaves the page in the same tick
+  const setCart = useCallback((next: Cart) => {
+    save(next);
+    setCartState(next);
+  }, []);
 
   // a new menu may take items off, or change prices
   useEffect(() => {
     if (!menu) return;
-    setCart((current) => {
-      const result = reconcileCart(current, menu);
-      if (result.dropped.length) setDropped(result.dropped);
-      return result.cart;
-    });
-  }, [menu]);
+    const result = reconcileCart(load(), menu);
+    if (result.dropped.length) setDropped(result.dropped);
+    setCart(result.cart);
+  }, [menu, setCart]);
 
   return { cart, setCart, dropped, clearDropped: () => setDropped([]) };
 }

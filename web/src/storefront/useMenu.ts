@@ -27,9 +27,10 @@ export function useMenu(client: RealtimeClient | null): { menu: Menu | null; err
     onEvent: (e) => {
       if (e.type === "menu.updated" || e.type === "image.ready") load();
     },
-    // a later (re)subscription that could not replay what we missed: refetch
-    onSubscribed: (recovered, first) => {
-      if (!recovered && !first) load();
+    // the first subscription (a change may have landed between the first load and
+    // it), or a resume that could not replay what we missed: revalidate (a 304 by ETag)
+    onSubscribed: (recovered) => {
+      if (!recovered) load();
     },
   });
 
