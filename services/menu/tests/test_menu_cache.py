@@ -119,3 +119,38 @@ async def test_a_reader_giving_up_does_not_fail_the_others() -> None:
     assert (await first).version == 1
     assert (await stayer).version == 1
     assert quitter.cancelled()
+
+
+async def test_many_readers_arriving_at_random_all_get_an_answer() -> None:
+    import asyncio
+    import random
+
+    from stelly_menu.domain.menu.cache import _Flights
+
+    fetched = 0
+
+    async def fetch(tenant: int) -> CachedMenu:
+        nonlocal fetched
+        fetched += 1
+        number = fetched
+        for _ in range(random.randint(0, 3)):
+            await asyncio.sleep(0)
+        return CachedMenu(number, f'"{number}"', b"{}")
+
+    flights = _Flights(fetch)
+
+    async def reader(tenant: int) -> int:
+        for _ in range(random.randint(0, 20)):
+            await asyncio.sleep(0)
+        arrived = fetched
+        menu = await flights.get(tenant)
+        assert menu is not None
+        assert menu.version > arrived  # served by a round trip that started after it arrived
+        return menu.version
+
+    results = await asyncio.wait_for(
+        asyncio.gather(*(reader(t % 3 + 1) for t in range(600))), timeout=30
+    )
+    assert len(results) == 600
+    assert fetched < 600  # round trips were shared
+    assert flights._next == {}

@@ -96,6 +96,7 @@ class _Flights:
         # tenant -> the readers waiting for the next round trip; present
         # while one is under way
         self._next: dict[int, _Flight] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
 
     async def get(self, tenant_id: int) -> CachedMenu | None:
         waiting = self._next.get(tenant_id)
@@ -117,10 +118,14 @@ class _Flights:
     def _hand_over(self, tenant_id: int) -> None:
         flight = self._next.pop(tenant_id)
         if flight.waiters:
-            asyncio.get_running_loop().create_task(self._serve(tenant_id, flight))
+            # from here on a round trip for ``flight`` is under way: later
+            # readers wait for the one after it
+            self._next[tenant_id] = _Flight()
+            task = asyncio.get_running_loop().create_task(self._serve(tenant_id, flight))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _serve(self, tenant_id: int, flight: _Flight) -> None:
-        self._next[tenant_id] = _Flight()
         try:
             result = await self._round_trip(tenant_id)
         except Exception as exc:
