@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
+import { axeViolations } from "./a11y.mjs";
 import { launch } from "./browser.mjs";
 import { makePng } from "./png.mjs";
 import { REPO, startStack } from "./stack.mjs";
@@ -32,6 +33,11 @@ function gateway(method, path, headers, body) {
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** No serious or critical WCAG A/AA problem that axe-core can see (labels, names, contrast...). */
+async function assertAccessible(page, where) {
+  assert.deepEqual(await axeViolations(page), [], `accessibility problems on ${where}`);
 }
 
 async function shot(page, name) {
@@ -74,6 +80,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await kitchen.getByLabel("Password").fill("not the password");
     await kitchen.getByRole("button", { name: "Log in" }).click();
     await kitchen.getByRole("alert").filter({ hasText: "That e-mail and password do not match." }).waitFor();
+    await assertAccessible(kitchen, "the staff login");
     await staffLogin(kitchen);
     await kitchen.getByText("● Live").waitFor();
     await kitchen.getByRole("heading", { name: /^New/ }).waitFor();
@@ -90,8 +97,9 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await arancini.getByText("Unavailable").waitFor();
     assert.equal(await arancini.getByRole("button").count(), 0);
     await shot(customer, "storefront");
+    await assertAccessible(customer, "the storefront");
 
-    await customer.getByRole("button", { name: "Add Margherita" }).click();
+    await customer.getByRole("button", { name: "Choose Margherita" }).click();
     const dialog = customer.getByRole("dialog", { name: "Margherita" });
     await dialog.waitFor();
     // adding without the required size explains what is missing
@@ -102,6 +110,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await toppings.nth(0).check();
     await toppings.nth(1).check();
     await customer.screenshot({ path: join(SHOTS, "item-dialog.png") });
+    await assertAccessible(customer, "the item dialog");
     await dialog.getByRole("button", { name: /Add to order/ }).click();
     await dialog.waitFor({ state: "detached" });
 
@@ -124,6 +133,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await kitchen.getByText(`New order #${order.number}`, { exact: false }).first().waitFor();
     await kitchen.waitForFunction(() => window.__tones >= 2, null, { timeout: 2_000 }); // the chime
     await shot(kitchen, "kitchen-board-new-order");
+    await assertAccessible(kitchen, "the kitchen board");
 
     await customer.waitForURL(`**/order/${order.id}`);
     await customer.getByTestId("order-status").waitFor();
@@ -142,6 +152,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await customer.locator('[data-testid="order-status"][data-status="ready"]').waitFor({ timeout: 5_000 });
     assert.equal(await customer.evaluate(() => window.__sameDocument), true, "the order page was not reloaded");
     await shot(customer, "order-ready");
+    await assertAccessible(customer, "the order page");
     await shot(kitchen, "kitchen-board");
   });
 
@@ -200,21 +211,22 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await customer.goto(base);
     await customer.evaluate(() => (window.__sameDocument = true));
     const diavola = customer.locator("li.item", { has: customer.getByRole("heading", { name: "Diavola" }) });
-    await diavola.getByRole("button", { name: "Add Diavola" }).waitFor();
+    await diavola.getByRole("button", { name: "Choose Diavola" }).waitFor();
 
     await toggle.uncheck();
     await kitchen.locator("li.edit-item.unavailable", { hasText: "Diavola" }).waitFor();
 
     await diavola.getByText("Unavailable").waitFor({ timeout: 5_000 });
-    assert.equal(await diavola.getByRole("button", { name: "Add Diavola" }).count(), 0);
+    assert.equal(await diavola.getByRole("button", { name: "Choose Diavola" }).count(), 0);
     assert.equal(await diavola.getAttribute("data-orderable"), "false");
     assert.equal(await customer.evaluate(() => window.__sameDocument), true, "the storefront was not reloaded");
 
     await kitchen.getByRole("button", { name: "Edit" }).first().click();
     await shot(kitchen, "menu-editor");
+    await assertAccessible(kitchen, "the menu editor");
     await kitchen.getByRole("button", { name: "Close" }).first().click();
     await toggle.check();
-    await diavola.getByRole("button", { name: "Add Diavola" }).waitFor({ timeout: 5_000 });
+    await diavola.getByRole("button", { name: "Choose Diavola" }).waitFor({ timeout: 5_000 });
   });
 
   it('a photo uploaded in the editor shows "processing" until ready, then appears on the storefront with a srcset', async () => {
@@ -243,6 +255,39 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await shot(customer, "storefront-with-photo");
   });
 
+  it("a customer can choose and add a pizza with the keyboard alone", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(base);
+    await page.locator("li.item").first().waitFor();
+    /** Press Tab until the focused element's accessible text matches. */
+    async function tabTo(pattern, limit = 60) {
+      for (let i = 0; i < limit; i++) {
+        await page.keyboard.press("Tab");
+        const text = await page.evaluate(() => {
+          const el = document.activeElement;
+          return `${el?.getAttribute("aria-label") ?? ""} ${el?.textContent ?? ""} ${el?.closest("label")?.textContent ?? ""}`;
+        });
+        if (pattern.test(text)) return;
+      }
+      assert.fail(`Tab never reached ${pattern}`);
+    }
+    await tabTo(/Choose Margherita/);
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Margherita" });
+    await dialog.waitFor();
+    await tabTo(/Regular/);
+    await page.keyboard.press("ArrowDown"); // radios: arrows move the choice
+    assert.equal(await dialog.getByLabel(/Large/).isChecked(), true);
+    await tabTo(/Olives/);
+    await page.keyboard.press("Space");
+    await tabTo(/Add to order/);
+    await page.keyboard.press("Enter");
+    await dialog.waitFor({ state: "detached" });
+    await page.locator("#cart").getByText("Large, Olives").waitFor();
+    await ctx.close();
+  });
+
   it("works on a phone-sized screen", async () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const phone = await ctx.newPage();
@@ -252,7 +297,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
     await shot(phone, "storefront-phone");
-    await phone.getByRole("button", { name: "Add Margherita" }).click();
+    await phone.getByRole("button", { name: "Choose Margherita" }).click();
     await phone.getByRole("dialog", { name: "Margherita" }).waitFor();
     await phone.screenshot({ path: join(SHOTS, "item-dialog-phone.png") });
     await ctx.close();

@@ -41,8 +41,9 @@ export function ItemCard({ item, currency, canOrder, onChoose }: Props) {
         <div className="item-foot">
           <span className="price">{formatPrice(item.price, currency)}</span>
           {item.available ? (
-            <button type="button" className="add" disabled={!canOrder} onClick={() => onChoose(item)} aria-label={`Add ${item.name}`}>
+            <button type="button" className="add" disabled={!canOrder} onClick={() => onChoose(item)}>
               {item.modifier_groups.length ? "Choose" : "Add"}
+              <span className="sr-only"> {item.name}</span>
             </button>
           ) : (
             <span className="badge off">Unavailable</span>
