@@ -255,6 +255,29 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await shot(customer, "storefront-with-photo");
   });
 
+  it("an order sent after the store closed gets a human message, and a closed store says so", async () => {
+    const login = await gateway("POST", "/api/v1/auth/token", { "content-type": "application/json" }, JSON.stringify({ email: "owner@pizza.demo", password: "stelly-demo" }));
+    const staff = { authorization: `Bearer ${JSON.parse(login.body).access_token}`, "content-type": "application/json" };
+    const hours = (opening_hours) => gateway("PATCH", "/api/v1/admin/store", staff, JSON.stringify({ opening_hours }));
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(base);
+      await page.getByRole("button", { name: "Add Bruschetta" }).click();
+      await page.locator("#cart").getByLabel("Name").fill("Late Larry");
+      assert.equal((await hours({})).status, 200); // no day listed: closed
+      await page.locator("#cart").getByRole("button", { name: "Place order" }).click();
+      await page.locator("#cart").getByRole("alert").filter({ hasText: "The restaurant is closed right now, so it cannot take orders." }).waitFor();
+      await page.reload();
+      await page.getByTestId("open-state").filter({ hasText: "Closed" }).waitFor();
+      assert.equal(await page.getByRole("button", { name: "Add Burrata" }).isDisabled(), true);
+      await shot(page, "storefront-closed");
+    } finally {
+      assert.equal((await hours(null)).status, 200); // open around the clock again
+      await ctx.close();
+    }
+  });
+
   it("a customer can choose and add a pizza with the keyboard alone", async () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
