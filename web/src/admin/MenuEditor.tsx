@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "../lib/api";
 import { formatPrice, parsePrice } from "../lib/money";
 import type { AdminCategory, AdminItem, Store } from "../lib/types";
+import { useChannel, useRealtimeClient } from "../useRealtime";
 import { ItemRow } from "./ItemRow";
 
 /** Categories and items: add, rename, price, availability, photo, delete. */
@@ -28,6 +29,17 @@ export function MenuEditor({ store, token }: { store: Store; token: string }) {
   }, [token]);
 
   useEffect(() => void load(), [load]);
+
+  // another device's edits (or an image becoming ready) show up here too
+  const { client } = useRealtimeClient(store.realtime_url);
+  useChannel(client, "menu", undefined, {
+    onEvent: (e) => {
+      if (e.type === "menu.updated" || e.type === "image.ready") void load();
+    },
+    onSubscribed: (recovered, first) => {
+      if (!recovered && !first) void load();
+    },
+  });
 
   /** Run a write; report its error in words and reload what the server has. */
   async function write(what: string, fn: () => Promise<void>): Promise<boolean> {
