@@ -2,11 +2,11 @@
 UV := ./scripts/uv.sh
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help sync node run test lint bench reset
+.PHONY: help sync node run test web-test lint bench reset
 
 help:
 	@echo "make run    start the local stack (embedded PostgreSQL and Valkey unless URLs are set)"
-	@echo "make test   run every test against real PostgreSQL and Redis/Valkey"
+	@echo "make test   run every test against real PostgreSQL and Redis/Valkey, then the web app's"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  benchmarks (TENANTS=1000 by default)"
 	@echo "make reset  delete the local stack's data under .stelly/"
@@ -24,6 +24,12 @@ run: sync node
 
 test: sync node
 	$(RUN) pytest $(PYTEST_ARGS)
+	$(MAKE) web-test
+
+# The web app: npm ci, build, Vitest, and the Chromium end-to-end tests against
+# the make-run stack (Chromium from apt; skipped, and said so, where it cannot install).
+web-test: sync node
+	./web/scripts/test.sh
 
 lint: sync
 	$(RUN) ruff check .
