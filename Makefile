@@ -19,7 +19,13 @@ node: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-run: sync node
+# The web app's build, served by the gateway at /*; rebuilt only when its sources change.
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/package-lock.json web/vite.config.ts -type f 2>/dev/null)
+web/dist/index.html: $(WEB_SOURCES)
+	npm --prefix web ci --no-audit --no-fund --loglevel=error
+	npm --prefix web run build
+
+run: sync node web/dist/index.html
 	$(RUN) stelly dev
 
 test: sync node
