@@ -295,6 +295,8 @@ async def test_one_upstream_subscription_serves_every_local_subscriber(
         for ws in sockets:
             await subscribe(ws, "menu")
         assert realtime.service.hub.channels == 1
+        # under uvicorn's sans-I/O protocol the pre-framed fast path is in use
+        assert all(s.connection.direct for s in realtime.service.sessions)
         delivered = realtime.service.hub.delivered
         offset = await publish_event(redis, tenant.id, "menu", "menu.updated", b"{}")
         for ws in sockets:

@@ -16,8 +16,12 @@ import contextlib
 from collections import deque
 from typing import TYPE_CHECKING, Any, cast
 
+from stelly_realtime.direct import frame_text
+
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
+
+    from stelly_realtime.direct import DirectWriter
 
 __all__ = ["CLOSE_TRY_AGAIN_LATER", "Connection"]
 
@@ -47,12 +51,20 @@ class Connection:
     Args:
         send: the ASGI ``send`` of the socket.
         max_backlog: frames that may wait while the socket cannot take more.
+        direct: the server's transport fast path, when there is one.
     """
 
-    __slots__ = ("_backlog", "_max_backlog", "_send", "_task", "close_code", "closed")
+    __slots__ = ("_backlog", "_direct", "_max_backlog", "_send", "_task", "close_code", "closed")
 
-    def __init__(self, send: Callable[[Any], Awaitable[None]], *, max_backlog: int) -> None:
+    def __init__(
+        self,
+        send: Callable[[Any], Awaitable[None]],
+        *,
+        max_backlog: int,
+        direct: DirectWriter | None = None,
+    ) -> None:
         self._send = send
+        self._direct = direct
         self._max_backlog = max_backlog
         self._backlog: deque[str] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -64,8 +76,18 @@ class Connection:
         """Frames waiting for the socket."""
         return len(self._backlog) if self._backlog is not None else 0
 
-    def push(self, text: str) -> None:
-        """Send a text frame after those already pushed; never blocks."""
+    @property
+    def direct(self) -> bool:
+        """Whether frames can go straight to the server's transport."""
+        return self._direct is not None
+
+    def push(self, text: str, wire: bytes | None = None) -> None:
+        """Send a text frame after those already pushed; never blocks.
+
+        Args:
+            text: the frame's JSON text.
+            wire: the same, already framed (shared by every socket it goes to).
+        """
         if self.closed:
             return
         if self._backlog is not None:
@@ -73,6 +95,10 @@ class Connection:
                 self.close(CLOSE_TRY_AGAIN_LATER)
             else:
                 self._backlog.append(text)
+            return
+        if self._direct is not None and self._direct.write(
+            wire if wire is not None else frame_text(text.encode())
+        ):
             return
         coro = cast(
             "Coroutine[Any, Any, None]", self._send({"type": "websocket.send", "text": text})

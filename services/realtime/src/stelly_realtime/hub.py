@@ -21,6 +21,7 @@ import secrets
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from stelly_realtime.direct import frame_text
 from stelly_realtime.offsets import Offset, parse_offset
 from stelly_realtime.protocol import encode_event
 
@@ -42,13 +43,16 @@ _PUBLISHED_PREFIX = b'{"offset":"'
 class Subscription:
     """One socket's subscription to one channel."""
 
-    __slots__ = ("channel", "connection", "pending")
+    __slots__ = ("channel", "connection", "floor", "pending")
 
     def __init__(self, connection: Connection, channel: str) -> None:
         self.connection = connection
         self.channel = channel
         #: live frames held back until the history has been sent
         self.pending: list[tuple[Offset, str]] | None = []
+        #: live frames at or below this offset were covered by the history:
+        #: pub/sub may deliver them after the history read has returned
+        self.floor: Offset | None = None
 
 
 class _Upstream:
@@ -174,7 +178,10 @@ class Hub:
                 await asyncio.sleep(0.5)
                 continue
             if message is not None:
-                self._handle(message)
+                try:
+                    self._handle(message)
+                except Exception:
+                    _log.exception("could not deliver an upstream message")
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -209,16 +216,19 @@ class Hub:
         if not published.startswith(_PUBLISHED_PREFIX):
             _log.warning("ignoring a malformed event on %s", key)
             return
+        end = published.index(b'"', len(_PUBLISHED_PREFIX))
+        offset = parse_offset(published[len(_PUBLISHED_PREFIX) : end])
         frame = encode_event(upstream.channel, published)
-        offset: Offset | None = None
+        wire = frame_text(frame.encode())
         for subscription in upstream.subscribers:
-            if subscription.pending is None:
-                subscription.connection.push(frame)
-            else:
-                if offset is None:
-                    end = published.index(b'"', len(_PUBLISHED_PREFIX))
-                    offset = parse_offset(published[len(_PUBLISHED_PREFIX) : end])
+            if subscription.pending is not None:
                 subscription.pending.append((offset, frame))
+                continue
+            if subscription.floor is not None:
+                if offset <= subscription.floor:
+                    continue
+                subscription.floor = None  # in order from here on
+            subscription.connection.push(frame, wire)
         self.delivered += 1
 
 

@@ -8,6 +8,8 @@ from litestar import websocket
 from litestar.exceptions import WebSocketDisconnect
 from stelly_tenancy.middleware import current_tenant
 
+from stelly_realtime.direct import direct_writer
+
 if TYPE_CHECKING:
     from litestar.connection import WebSocket
 
@@ -24,7 +26,7 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
     service: RealtimeService = socket.app.state["realtime"]
     tenant = current_tenant(socket)
     await socket.accept()
-    session = service.open(tenant.id, socket.send)
+    session = service.open(tenant.id, socket.send, direct_writer(socket.scope))
     connection = session.connection
     try:
         while not connection.closed:

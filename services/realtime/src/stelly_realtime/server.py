@@ -12,6 +12,7 @@ from stelly_core.settings import SettingsError, load_settings
 
 from stelly_realtime.app import create_app
 from stelly_realtime.config import RealtimeConfig
+from stelly_realtime.direct import ExposeServerSend
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,10 +28,12 @@ def uvicorn_config(app: object, config: RealtimeConfig, *, host: str, port: int)
     The sans-I/O websockets protocol keeps no task per socket (pings are
     timers), answers SIGTERM with a 1012 close on every socket, and only
     suspends a send when the socket's write buffer is full. No per-message
-    deflate: its zlib state costs far more per socket than our small frames save.
+    deflate: its zlib state costs far more per socket than our small frames
+    save, and without it an event is framed once for every socket
+    (:mod:`stelly_realtime.direct`).
     """
     return uvicorn.Config(
-        app,  # type: ignore[arg-type]
+        ExposeServerSend(app),
         host=host,
         port=port,
         ws="websockets-sansio",

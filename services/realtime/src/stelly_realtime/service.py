@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from stelly_realtime.config import RealtimeConfig
+    from stelly_realtime.direct import DirectWriter
 
 __all__ = ["CLOSE_SERVICE_RESTART", "RealtimeService"]
 
@@ -36,6 +38,7 @@ class RealtimeService:
         self._secret = secret
         self._hub: Hub | None = None
         self._history: HistoryReader | None = None
+        self._reads: asyncio.Semaphore | None = None
         self.sessions: set[Session] = set()
 
     @property
@@ -47,6 +50,7 @@ class RealtimeService:
     async def start(self, redis: Redis) -> None:
         """Start the hub on the process's Redis."""
         self._history = HistoryReader(redis)
+        self._reads = asyncio.Semaphore(self.config.max_concurrent_reads)
         self._hub = Hub(redis, on_upstream_reset=self._upstream_reset)
         await self._hub.start()
 
@@ -57,16 +61,22 @@ class RealtimeService:
         if self._hub is not None:
             await self._hub.stop()
 
-    def open(self, tenant_id: int, send: Callable[[Any], Awaitable[None]]) -> Session:
+    def open(
+        self,
+        tenant_id: int,
+        send: Callable[[Any], Awaitable[None]],
+        direct: DirectWriter | None = None,
+    ) -> Session:
         """A session for a socket that has just been accepted."""
-        if self._history is None:
+        if self._history is None or self._reads is None:
             raise RuntimeError("the realtime service has not started")
-        connection = Connection(send, max_backlog=self.config.max_backlog)
+        connection = Connection(send, max_backlog=self.config.max_backlog, direct=direct)
         session = Session(
             connection,
             tenant_id,
             hub=self.hub,
             history=self._history,
+            reads=self._reads,
             config=self.config,
             secret=self._secret,
         )

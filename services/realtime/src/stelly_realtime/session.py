@@ -7,6 +7,7 @@ only feeds it frames.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ class Session:
         "_config",
         "_history",
         "_hub",
+        "_reads",
         "_secret",
         "connection",
         "subscriptions",
@@ -64,6 +66,7 @@ class Session:
         *,
         hub: Hub,
         history: HistoryReader,
+        reads: asyncio.Semaphore,
         config: RealtimeConfig,
         secret: str,
     ) -> None:
@@ -72,6 +75,7 @@ class Session:
         self.subscriptions: dict[str, Subscription] = {}
         self._hub = hub
         self._history = history
+        self._reads = reads
         self._config = config
         self._secret = secret
 
@@ -133,7 +137,8 @@ class Session:
         self.subscriptions[channel] = subscription
         try:
             await self._hub.add(key, subscription)
-            history = await self._history.read(key, since, limit=self._config.max_recover + 1)
+            async with self._reads:
+                history = await self._history.read(key, since, limit=self._config.max_recover + 1)
         except (RedisError, OSError, TimeoutError) as exc:
             _log.warning("subscribe to %s failed: %s", key, exc)
             self._drop(channel)
@@ -160,9 +165,11 @@ class Session:
             for event in history.events:
                 push(encode_stored_event(channel, event.offset, event.type, event.data))
         pending, subscription.pending = subscription.pending or [], None
+        subscription.floor = top
         for offset, frame in pending:
             if offset > top:
                 push(frame)
+                subscription.floor = None
 
 
 def _is_valid(channel: str) -> bool:
