@@ -11,7 +11,7 @@ import argparse
 import subprocess
 import sys
 
-SECTIONS = ["tenancy", "media", "gateway", "menu"]
+SECTIONS = ["tenancy", "media", "gateway", "menu", "realtime"]
 
 
 def main() -> int:
