@@ -65,6 +65,10 @@ def test_bicep_loads_the_routing_table_the_gateway_reads() -> None:
     assert "[for route in routing.routes:" in frontdoor
     assert "patternsToMatch: route.patterns" in frontdoor
     assert "items(routing.origins)" in frontdoor
+    # Every origin of the table, and only those, gets a host in main.bicep.
+    block = re.search(r"originHosts: \{(.*?)\n    \}", main.read_text(), re.S)
+    assert block is not None
+    assert set(re.findall(r"^\s*(\w+):", block.group(1), re.M)) == set(ROUTING["origins"])
 
 
 def test_bicep_loads_the_scale_rules_the_load_tests_read() -> None:

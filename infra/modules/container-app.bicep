@@ -90,7 +90,8 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
           command: empty(command) ? null : command
           env: concat(env, [{ name: 'AZURE_CLIENT_ID', value: identityClientId }])
           resources: {
-            cpu: json(string(scaleSettings.resources.cpu))
+            // A string in scale.json: Bicep has no floating-point literals.
+            cpu: json(scaleSettings.resources.cpu)
             memory: scaleSettings.resources.memory
           }
           probes: probes

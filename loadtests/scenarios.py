@@ -1,0 +1,290 @@
+"""Locust users: storefront browsing, ordering, staff uploads, kitchen sockets.
+
+Every request goes straight to one service on 127.0.0.1, as Front Door would
+send it: the app's own address, the tenant in ``X-Tenant-Host`` and the
+profile's id in ``X-Azure-FDID``. The users read their targets from
+:class:`Context`, which the runner fills before a run.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import struct
+import time
+import uuid
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from locust import FastHttpUser, User, constant, task
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+__all__ = [
+    "Context",
+    "KitchenSocketUser",
+    "OrderDriverUser",
+    "StaffUploadUser",
+    "StorefrontUser",
+    "Tenant",
+    "png_bytes",
+]
+
+
+@dataclass
+class Tenant:
+    slug: str
+    orderable: list[int] = field(default_factory=list)
+    staff_token: str | None = None
+
+
+@dataclass
+class Context:
+    """What the users need; one per run, set on the user classes."""
+
+    frontdoor_id: str
+    tenants: list[Tenant]
+    image: bytes = b""
+    # order id -> monotonic time its POST started; (order id, monotonic time)
+    # of each order.created a kitchen socket received: matched after the run.
+    orders_sent: dict[str, float] = field(default_factory=dict)
+    deliveries: list[tuple[str, float]] = field(default_factory=list)
+    sockets_opened: int = 0
+    last_subscribed: float = 0.0
+
+    def headers(self, slug: str) -> dict[str, str]:
+        return {"x-tenant-host": f"{slug}.localhost", "x-azure-fdid": self.frontdoor_id}
+
+    def ordering(self) -> list[Tenant]:
+        return [t for t in self.tenants if t.orderable]
+
+
+def png_bytes(width: int = 96, height: int = 64) -> bytes:
+    """A small valid RGB PNG with some structure (no imaging library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = b"".join(
+        b"\0" + bytes(v for x in range(width) for v in (x * 5 % 256, y * 7 % 256, (x + y) % 256))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def order_body(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "items": [{"item_id": random.choice(tenant.orderable), "quantity": 1, "modifiers": []}],
+        "customer": {"name": "Load Test"},
+        "fulfillment": "pickup",
+    }
+
+
+class StorefrontUser(FastHttpUser):
+    """A customer: menu reads across many tenants (ETag-aware), store info, orders.
+
+    No think time: each user keeps one request in flight, so the number of
+    users is the replica's concurrency, the HTTP rule's metric.
+    """
+
+    stelly: ClassVar[Context]
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        self.etags: dict[str, str] = {}
+
+    @task(8)
+    def menu(self) -> None:
+        tenant = random.choice(self.stelly.tenants)
+        headers = self.stelly.headers(tenant.slug)
+        if random.random() < 0.3:  # a new visitor has no cached copy
+            self.etags.pop(tenant.slug, None)
+        if tenant.slug in self.etags:
+            headers["if-none-match"] = self.etags[tenant.slug]
+        with self.client.get(
+            "/api/v1/store/menu",
+            headers=headers,
+            name="GET /api/v1/store/menu",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200:
+                self.etags[tenant.slug] = response.headers.get("etag", "")
+                response.success()
+            elif response.status_code == 304:
+                response.success()
+            else:
+                response.failure(f"status {response.status_code}")
+
+    @task(2)
+    def store(self) -> None:
+        tenant = random.choice(self.stelly.tenants)
+        self.client.get(
+            "/api/v1/store", headers=self.stelly.headers(tenant.slug), name="GET /api/v1/store"
+        )
+
+    @task(1)
+    def order(self) -> None:
+        tenant = random.choice(self.stelly.ordering())
+        headers = self.stelly.headers(tenant.slug) | {"idempotency-key": uuid.uuid4().hex}
+        with self.client.post(
+            "/api/v1/store/orders",
+            json=order_body(tenant),
+            headers=headers,
+            name="POST /api/v1/store/orders",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 201:
+                response.success()
+            else:
+                response.failure(f"status {response.status_code}: {response.text[:200]}")
+
+
+class StaffUploadUser(FastHttpUser):
+    """A manager uploading dish photos and watching them become ready."""
+
+    stelly: ClassVar[Context]
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        self.uploaded: list[tuple[str, str]] = []
+
+    def _staff(self) -> Tenant:
+        return random.choice([t for t in self.stelly.tenants if t.staff_token])
+
+    @task(1)
+    def upload(self) -> None:
+        tenant = self._staff()
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="dish.png"\r\n'
+                "Content-Type: image/png\r\n\r\n"
+            ).encode()
+            + self.stelly.image
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = self.stelly.headers(tenant.slug) | {
+            "authorization": f"Bearer {tenant.staff_token}",
+            "content-type": f"multipart/form-data; boundary={boundary}",
+        }
+        with self.client.post(
+            "/api/v1/media/images",
+            data=body,
+            headers=headers,
+            name="POST /api/v1/media/images",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 202:
+                self.uploaded.append((tenant.slug, response.json()["id"]))
+                response.success()
+            else:
+                response.failure(f"status {response.status_code}: {response.text[:200]}")
+
+    @task(3)
+    def status(self) -> None:
+        if not self.uploaded:
+            return self.upload()
+        slug, image_id = random.choice(self.uploaded[-20:])
+        self.client.get(
+            f"/api/v1/media/images/{image_id}",
+            headers=self.stelly.headers(slug),
+            name="GET /api/v1/media/images/{id}",
+        )
+        return None
+
+
+class KitchenSocketUser(User):
+    """A kitchen screen: one WebSocket subscribed to ``kitchen``, timing each new order."""
+
+    stelly: ClassVar[Context]
+    host = ""
+    realtime_url: ClassVar[str] = ""
+    wait_time = constant(0)
+
+    def _fire(self, name: str, started: float, exc: Exception | None = None) -> None:
+        self.environment.events.request.fire(
+            request_type="WS",
+            name=name,
+            response_time=(time.monotonic() - started) * 1000,
+            response_length=0,
+            exception=exc,
+            context={},
+        )
+
+    def on_start(self) -> None:
+        tenants = [t for t in self.stelly.ordering() if t.staff_token]
+        self.tenant = tenants[self.stelly.sockets_opened % len(tenants)]
+        self.stelly.sockets_opened += 1
+        started = time.monotonic()
+        try:
+            self.socket = connect(
+                self.realtime_url + "/ws/v1",
+                additional_headers=self.stelly.headers(self.tenant.slug),
+                compression=None,
+                open_timeout=30,
+            )
+            self.socket.send(
+                json.dumps(
+                    {"op": "subscribe", "channel": "kitchen", "token": self.tenant.staff_token}
+                )
+            )
+            reply = json.loads(self.socket.recv(timeout=30))
+            if reply.get("op") != "subscribed":
+                raise RuntimeError(f"subscribe refused: {reply}")
+            self._fire("WS connect+subscribe kitchen", started)
+            self.stelly.last_subscribed = time.monotonic()
+        except Exception as exc:
+            self._fire("WS connect+subscribe kitchen", started, exc)
+            self.socket = None
+
+    @task
+    def listen(self) -> None:
+        if self.socket is None:
+            time.sleep(1)
+            return
+        try:
+            frame = json.loads(self.socket.recv(timeout=5))
+        except TimeoutError:
+            return
+        except ConnectionClosed as exc:
+            self._fire("WS connection lost", time.monotonic(), exc)
+            self.socket = None
+            return
+        if frame.get("op") == "event" and frame.get("type") == "order.created":
+            order_id = str(frame.get("data", {}).get("id", ""))
+            self.stelly.deliveries.append((order_id, time.monotonic()))
+
+    def on_stop(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+
+
+class OrderDriverUser(FastHttpUser):
+    """Places orders at a steady pace on the tenants the kitchen sockets watch."""
+
+    stelly: ClassVar[Context]
+    fixed_count = 1
+    wait_time = constant(0.5)
+
+    @task
+    def order(self) -> None:
+        tenant = random.choice(self.stelly.ordering())
+        headers = self.stelly.headers(tenant.slug) | {"idempotency-key": uuid.uuid4().hex}
+        started = time.monotonic()
+        response = self.client.post(
+            "/api/v1/store/orders",
+            json=order_body(tenant),
+            headers=headers,
+            name="POST /api/v1/store/orders (driver)",
+        )
+        if response.status_code == 201:
+            self.stelly.orders_sent[str(response.json()["id"])] = started
