@@ -144,6 +144,8 @@ async def stop_server(server: uvicorn.Server) -> None:
 @pytest.fixture
 async def realtime(settings: Settings) -> AsyncIterator[Server]:
     """A real uvicorn server with the realtime app, in this test's loop."""
-    uv, server = await start_server(settings, RealtimeConfig(max_subscriptions=4, max_backlog=16))
+    uv, server = await start_server(
+        settings, RealtimeConfig(max_subscriptions=4, max_backlog=16, expiry_sweep=0.1)
+    )
     yield server
     await stop_server(uv)

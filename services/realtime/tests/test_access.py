@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from stelly_core.auth import issue_token
 from stelly_realtime.access import authorize_subscription
@@ -23,7 +25,16 @@ def _order(order_id: int, tenant: int = TENANT, ttl: int = 60) -> str:
 
 
 def _decide(channel: object, token: object = None) -> str | None:
-    return authorize_subscription(channel, token, tenant_id=TENANT, secret=SECRET)
+    return authorize_subscription(channel, token, tenant_id=TENANT, secret=SECRET).code
+
+
+def test_a_grant_carries_the_tokens_expiry() -> None:
+    token = _staff(ttl=60)
+    decision = authorize_subscription("kitchen", token, tenant_id=TENANT, secret=SECRET)
+    assert decision.code is None
+    assert decision.expires_at is not None
+    assert decision.expires_at > time.time() + 30
+    assert authorize_subscription("menu", None, tenant_id=TENANT, secret=SECRET).expires_at is None
 
 
 def test_menu_is_public() -> None:

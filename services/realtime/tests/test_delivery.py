@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 
+import pytest
 from redis.asyncio import Redis
 from stelly_core.events import channel_key, publish_event
 from websockets.asyncio.client import ClientConnection, connect
@@ -103,3 +104,33 @@ async def test_subscribing_with_since_while_events_flow_loses_and_repeats_nothin
     finally:
         stop.set()
         await producer
+
+
+async def test_losing_the_upstream_closes_sockets_with_1012_and_they_resume(
+    realtime: Server, make_tenant: MakeTenant, redis: Redis
+) -> None:
+    tenant = await make_tenant()
+    seen = await publish_event(redis, tenant.id, "menu", "menu.updated", b'{"n":0}')
+    ws = await realtime.connect(tenant)
+    await subscribe(ws, "menu")
+    # the server's pub/sub connection drops: whatever is published now is not
+    # pushed, so the server must make its clients resume from their offsets
+    await redis.client_kill_filter(_type="pubsub")
+    missed = await publish_event(redis, tenant.id, "menu", "menu.updated", b'{"n":1}')
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await recv(ws)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1012
+    for _ in range(500):  # the hub re-subscribes on its own
+        try:
+            async with await realtime.connect(tenant) as again:
+                reply = await subscribe(again, "menu", since=seen)
+                if reply["op"] == "subscribed":
+                    assert reply["recovered"] is True
+                    assert (await recv(again))["offset"] == missed
+                    return
+        except ConnectionClosed:
+            pass
+        await asyncio.sleep(0.02)
+    raise AssertionError("never resumed")

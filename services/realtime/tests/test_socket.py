@@ -7,6 +7,7 @@ import json
 
 import pytest
 from redis.asyncio import Redis
+from stelly_core.auth import issue_token
 from stelly_core.events import channel_key, publish_event
 from stelly_core.settings import Settings
 from websockets.exceptions import ConnectionClosed
@@ -320,3 +321,19 @@ async def test_closing_a_socket_releases_its_subscriptions(
         await asyncio.sleep(0.01)
     assert realtime.service.sessions == set()
     assert realtime.service.hub.channels == 0
+
+
+async def test_a_subscription_ends_when_its_token_expires(
+    realtime: Server, make_tenant: MakeTenant, redis: Redis, settings: Settings
+) -> None:
+    tenant = await make_tenant()
+    short = issue_token(
+        settings.secret_key, tenant_id=tenant.id, subject="1", kind="staff", ttl_seconds=1
+    )
+    async with await realtime.connect(tenant) as ws:
+        assert (await subscribe(ws, "kitchen", token=short))["op"] == "subscribed"
+        assert (await subscribe(ws, "menu"))["op"] == "subscribed"
+        assert await recv(ws) == {"op": "error", "channel": "kitchen", "code": "token_expired"}
+        await publish_event(redis, tenant.id, "kitchen", "order.created", b"{}")
+        menu = await publish_event(redis, tenant.id, "menu", "menu.updated", b"{}")
+        assert (await recv(ws))["offset"] == menu  # the kitchen event never came

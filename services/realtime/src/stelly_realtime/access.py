@@ -7,25 +7,39 @@ kitchen opens an order's own channel to follow it).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from stelly_core.auth import verify_token
 from stelly_core.errors import ProblemError
 from stelly_core.events import validate_channel
 
-__all__ = ["authorize_subscription"]
+__all__ = ["Decision", "authorize_subscription"]
 
 
-def _verify(secret: str, token: str, tenant_id: int, kind: str) -> tuple[str | None, str | None]:
-    """(subject, None) when valid, else (None, error code)."""
+class Decision(NamedTuple):
+    """``code`` is ``None`` when allowed; ``expires_at`` is the token's ``exp``."""
+
+    code: str | None
+    expires_at: int | None = None
+
+
+_PUBLIC = Decision(None)
+
+
+def _verify(
+    secret: str, token: str, tenant_id: int, kind: str
+) -> tuple[str | None, int | None, str | None]:
+    """(subject, exp, None) when valid, else (None, None, error code)."""
     try:
         claims = verify_token(secret, token, tenant_id=tenant_id, kind=kind)  # type: ignore[arg-type]
     except ProblemError as exc:
-        return None, exc.code
-    return claims.sub, None
+        return None, None, exc.code
+    return claims.sub, claims.exp, None
 
 
 def authorize_subscription(
     channel: object, token: object, *, tenant_id: int, secret: str
-) -> str | None:
+) -> Decision:
     """Decide whether a subscription is allowed.
 
     Args:
@@ -35,29 +49,31 @@ def authorize_subscription(
         secret: ``KZ_SECRET_KEY``.
 
     Returns:
-        ``None`` when allowed, else the error code to answer: ``invalid_channel``,
+        The decision: allowed (with the token's expiry, after which the
+        subscription ends), or refused with ``invalid_channel``,
         ``token_required``, ``invalid_token``, ``token_wrong_tenant`` or ``forbidden``.
     """
     try:
         validate_channel(channel)  # type: ignore[arg-type]
     except ValueError:
-        return "invalid_channel"
+        return Decision("invalid_channel")
     if channel == "menu":
-        return None
+        return _PUBLIC
     if token is None or token == "":
-        return "token_required"
+        return Decision("token_required")
     if not isinstance(token, str) or len(token) > 4096:
-        return "invalid_token"
+        return Decision("invalid_token")
     if channel == "kitchen":
-        return _verify(secret, token, tenant_id, "staff")[1]
+        _, expires, error = _verify(secret, token, tenant_id, "staff")
+        return Decision(error, expires)
     order_id = str(channel).removeprefix("order:")
-    subject, order_error = _verify(secret, token, tenant_id, "order")
+    subject, expires, order_error = _verify(secret, token, tenant_id, "order")
     if subject is not None:
-        return None if subject == order_id else "forbidden"
-    staff, staff_error = _verify(secret, token, tenant_id, "staff")
+        return Decision(None, expires) if subject == order_id else Decision("forbidden")
+    staff, expires, staff_error = _verify(secret, token, tenant_id, "staff")
     if staff is not None:
-        return None
+        return Decision(None, expires)
     # a token of another tenant says so, whichever kind it is
     if "token_wrong_tenant" in (order_error, staff_error):
-        return "token_wrong_tenant"
-    return "invalid_token"
+        return Decision("token_wrong_tenant")
+    return Decision("invalid_token")

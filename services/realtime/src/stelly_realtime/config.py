@@ -21,6 +21,8 @@ class RealtimeConfig:
         ping_interval: seconds between the server's WebSocket pings (Front
             Door closes sockets idle for 5 minutes).
         ping_timeout: seconds a peer has to answer a ping before it is closed.
+        expiry_sweep: seconds between checks for subscriptions whose token
+            has expired (they end with ``token_expired``).
         max_concurrent_reads: stream reads in flight at once for new
             subscriptions, so that a reconnect storm after a deploy queues
             here instead of exhausting the Redis connection pool.
@@ -33,3 +35,4 @@ class RealtimeConfig:
     ping_interval: float = 25.0
     ping_timeout: float = 20.0
     max_concurrent_reads: int = 32
+    expiry_sweep: float = 30.0

@@ -43,11 +43,13 @@ _PUBLISHED_PREFIX = b'{"offset":"'
 class Subscription:
     """One socket's subscription to one channel."""
 
-    __slots__ = ("channel", "connection", "floor", "pending")
+    __slots__ = ("channel", "connection", "expires_at", "floor", "pending")
 
-    def __init__(self, connection: Connection, channel: str) -> None:
+    def __init__(self, connection: Connection, channel: str, expires_at: int | None = None) -> None:
         self.connection = connection
         self.channel = channel
+        #: when the token that allowed it expires (epoch seconds)
+        self.expires_at = expires_at
         #: live frames held back until the history has been sent
         self.pending: list[tuple[Offset, str]] | None = []
         #: live frames at or below this offset were covered by the history:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from stelly_realtime.connection import Connection
@@ -39,6 +41,7 @@ class RealtimeService:
         self._hub: Hub | None = None
         self._history: HistoryReader | None = None
         self._reads: asyncio.Semaphore | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self.sessions: set[Session] = set()
 
     @property
@@ -53,9 +56,15 @@ class RealtimeService:
         self._reads = asyncio.Semaphore(self.config.max_concurrent_reads)
         self._hub = Hub(redis, on_upstream_reset=self._upstream_reset)
         await self._hub.start()
+        self._sweeper = asyncio.create_task(self._sweep(), name="realtime-expiry")
 
     async def stop(self) -> None:
         """Close the remaining sockets and stop the hub."""
+        sweeper, self._sweeper = self._sweeper, None
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         for session in list(self.sessions):
             session.connection.close(CLOSE_SERVICE_RESTART, "shutting_down")
         if self._hub is not None:
@@ -88,6 +97,14 @@ class RealtimeService:
         self.sessions.discard(session)
         session.close()
         await session.connection.aclose()
+
+    async def _sweep(self) -> None:
+        # one task for the process, not a timer per socket
+        while True:
+            await asyncio.sleep(self.config.expiry_sweep)
+            now = time.time()
+            for session in list(self.sessions):
+                session.expire(now)
 
     def _upstream_reset(self) -> None:
         # events published while pub/sub was down are in the streams: make

@@ -92,6 +92,13 @@ class Session:
         else:
             self._unsubscribe(command.channel)
 
+    def expire(self, now: float) -> None:
+        """End the subscriptions whose token has expired, telling the client."""
+        for channel, subscription in list(self.subscriptions.items()):
+            if subscription.expires_at is not None and subscription.expires_at <= now:
+                self._drop(channel)
+                self.connection.push(encode_error("token_expired", channel))
+
     def close(self) -> None:
         """Drop every subscription (the socket is gone)."""
         for channel in list(self.subscriptions):
@@ -112,9 +119,10 @@ class Session:
 
     async def _subscribe(self, command: Command) -> None:
         channel = command.channel
-        refusal = authorize_subscription(
+        decision = authorize_subscription(
             channel, command.token, tenant_id=self.tenant_id, secret=self._secret
         )
+        refusal = decision.code
         if refusal is not None:
             known = None if refusal == "invalid_channel" else channel
             self.connection.push(encode_error(refusal, known))
@@ -133,7 +141,7 @@ class Session:
                 self.connection.push(encode_error("invalid_offset", channel))
                 return
         key = channel_key(self.tenant_id, channel)
-        subscription = Subscription(self.connection, channel)
+        subscription = Subscription(self.connection, channel, decision.expires_at)
         self.subscriptions[channel] = subscription
         try:
             await self._hub.add(key, subscription)
