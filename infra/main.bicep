@@ -254,7 +254,6 @@ module containerApps 'modules/container-app.bicep' = [for app in apps: if (deplo
     identityClientId: identities[app.identity].outputs.clientId
     registryServer: registry.outputs.loginServer
     image: '${registry.outputs.loginServer}/${app.image}:${imageTag}'
-    revisionSuffix: take(imageTag, 12)
     command: app.command
     targetPort: app.port
     ingress: app.ingress

@@ -97,6 +97,17 @@ def test_gateway_and_load_tests_parse_the_same_files() -> None:
         )
 
 
+def test_the_replica_model_follows_the_keda_formula() -> None:
+    scale = _loadtest_scale()
+    assert scale.desired_replicas(0, 50, 0, 10) == 0
+    assert scale.desired_replicas(0, 50, 1, 10) == 1
+    assert scale.desired_replicas(120, 50, 1, 10) == 3
+    assert scale.desired_replicas(5000, 50, 1, 10) == 10
+    # Out at once, in only after the figure has held for the cooldown.
+    replicas = scale.replay([100, 600, 0, 0, 0], 50, 1, 10, cooldown_seconds=45)
+    assert replicas == [2, 10, 10, 10, 1]
+
+
 def test_no_route_pattern_or_replica_count_is_written_in_bicep() -> None:
     text = _bicep_text()
     for route in ROUTING["routes"]:

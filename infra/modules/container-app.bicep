@@ -10,7 +10,6 @@ param identityId string
 param identityClientId string
 param registryServer string
 param image string
-param revisionSuffix string
 param command array
 param targetPort int
 param ingress bool
@@ -79,8 +78,9 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
         identity: identityId
       }]
     }
+    // Revision suffixes are left to Container Apps: a fixed one (say, the
+    // image tag) would make a second provision of the same tag fail.
     template: {
-      revisionSuffix: revisionSuffix
       // Realtime closes every socket with 1012 on SIGTERM; give it the time.
       terminationGracePeriodSeconds: 30
       containers: [
