@@ -155,3 +155,20 @@ async def test_unknown_and_suspended_hosts_are_refused_at_the_handshake(
         await ws.close()
         await asyncio.sleep(0.05)
     assert status == 403
+
+
+async def test_open_sockets_of_a_suspended_tenant_are_closed(
+    realtime: Server, make_tenant: MakeTenant, db: Database, redis: Redis
+) -> None:
+    tenant, other = await make_tenant(), await make_tenant()
+    ws, bystander = await realtime.connect(tenant), await realtime.connect(other)
+    await subscribe(ws, "menu")
+    await subscribe(bystander, "menu")
+    await set_tenant_status(db, tenant.slug, TenantStatus.SUSPENDED, redis=redis)
+    with pytest.raises(ConnectionClosed) as closed:
+        await recv(ws)
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1008, "tenant_suspended")
+    offset = await publish_event(redis, other.id, "menu", "menu.updated", b"{}")
+    assert (await recv(bystander))["offset"] == offset
+    await bystander.close()

@@ -22,7 +22,8 @@ class RealtimeConfig:
             Door closes sockets idle for 5 minutes).
         ping_timeout: seconds a peer has to answer a ping before it is closed.
         expiry_sweep: seconds between checks for subscriptions whose token
-            has expired (they end with ``token_expired``).
+            has expired (they end with ``token_expired``) and for tenants
+            suspended since their sockets opened (those close with 1008).
         max_concurrent_reads: stream reads in flight at once for new
             subscriptions, so that a reconnect storm after a deploy queues
             here instead of exhausting the Redis connection pool.

@@ -39,7 +39,7 @@ class RealtimePlugin(InitPluginProtocol):
         @contextlib.asynccontextmanager
         async def lifespan(_: Litestar) -> AsyncIterator[None]:
             # appended after the tenancy lifespan, so Redis is open here
-            await service.start(context.redis)
+            await service.start(context.redis, context.resolver, context.settings.base_domain)
             try:
                 yield
             finally:

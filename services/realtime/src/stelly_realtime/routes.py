@@ -26,7 +26,7 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
     service: RealtimeService = socket.app.state["realtime"]
     tenant = current_tenant(socket)
     await socket.accept()
-    session = service.open(tenant.id, socket.send, direct_writer(socket.scope))
+    session = service.open(tenant, socket.send, direct_writer(socket.scope))
     connection = session.connection
     try:
         while not connection.closed:

@@ -17,14 +17,17 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from redis.asyncio import Redis
+    from stelly_tenancy.models import Tenant
+    from stelly_tenancy.resolution import TenantResolver
 
     from stelly_realtime.config import RealtimeConfig
     from stelly_realtime.direct import DirectWriter
 
-__all__ = ["CLOSE_SERVICE_RESTART", "RealtimeService"]
+__all__ = ["CLOSE_POLICY_VIOLATION", "CLOSE_SERVICE_RESTART", "RealtimeService"]
 
 _log = logging.getLogger("stelly.realtime")
 CLOSE_SERVICE_RESTART = 1012
+CLOSE_POLICY_VIOLATION = 1008
 
 
 class RealtimeService:
@@ -42,6 +45,8 @@ class RealtimeService:
         self._history: HistoryReader | None = None
         self._reads: asyncio.Semaphore | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._resolver: TenantResolver | None = None
+        self._base_domain = ""
         self.sessions: set[Session] = set()
 
     @property
@@ -50,8 +55,19 @@ class RealtimeService:
             raise RuntimeError("the realtime service has not started")
         return self._hub
 
-    async def start(self, redis: Redis) -> None:
-        """Start the hub on the process's Redis."""
+    async def start(
+        self, redis: Redis, resolver: TenantResolver | None = None, base_domain: str = ""
+    ) -> None:
+        """Start the hub on the process's Redis.
+
+        Args:
+            redis: the process's Redis client.
+            resolver: the tenant resolver, to end the sockets of a tenant that
+                is suspended or removed while they are open.
+            base_domain: ``STELLY_BASE_DOMAIN``, to look tenants up by slug.
+        """
+        self._resolver = resolver
+        self._base_domain = base_domain
         self._history = HistoryReader(redis)
         self._reads = asyncio.Semaphore(self.config.max_concurrent_reads)
         self._hub = Hub(redis, on_upstream_reset=self._upstream_reset)
@@ -72,7 +88,7 @@ class RealtimeService:
 
     def open(
         self,
-        tenant_id: int,
+        tenant: Tenant,
         send: Callable[[Any], Awaitable[None]],
         direct: DirectWriter | None = None,
     ) -> Session:
@@ -82,7 +98,7 @@ class RealtimeService:
         connection = Connection(send, max_backlog=self.config.max_backlog, direct=direct)
         session = Session(
             connection,
-            tenant_id,
+            tenant,
             hub=self.hub,
             history=self._history,
             reads=self._reads,
@@ -105,6 +121,25 @@ class RealtimeService:
             now = time.time()
             for session in list(self.sessions):
                 session.expire(now)
+            try:
+                await self._close_refused_tenants()
+            except Exception as exc:
+                _log.warning("could not re-check tenants: %s", exc)
+
+    async def _close_refused_tenants(self) -> None:
+        """Close the sockets of tenants suspended (or gone) since they connected."""
+        if self._resolver is None:
+            return
+        tenants = {session.tenant.id: session.tenant for session in self.sessions}
+        refused = set()
+        for tenant_id, tenant in tenants.items():
+            # by slug, through the resolver's cache: one lookup per tenant at most
+            current = await self._resolver.resolve(f"{tenant.slug}.{self._base_domain}")
+            if current is None or current.id != tenant_id or not current.active:
+                refused.add(tenant_id)
+        for session in list(self.sessions):
+            if session.tenant.id in refused:
+                session.connection.close(CLOSE_POLICY_VIOLATION, "tenant_suspended")
 
     def _upstream_reset(self) -> None:
         # events published while pub/sub was down are in the streams: make

@@ -32,6 +32,8 @@ from stelly_realtime.protocol import (
 )
 
 if TYPE_CHECKING:
+    from stelly_tenancy.models import Tenant
+
     from stelly_realtime.config import RealtimeConfig
     from stelly_realtime.connection import Connection
     from stelly_realtime.history import History, HistoryReader
@@ -56,13 +58,13 @@ class Session:
         "_secret",
         "connection",
         "subscriptions",
-        "tenant_id",
+        "tenant",
     )
 
     def __init__(
         self,
         connection: Connection,
-        tenant_id: int,
+        tenant: Tenant,
         *,
         hub: Hub,
         history: HistoryReader,
@@ -71,13 +73,18 @@ class Session:
         secret: str,
     ) -> None:
         self.connection = connection
-        self.tenant_id = tenant_id
+        self.tenant = tenant
         self.subscriptions: dict[str, Subscription] = {}
         self._hub = hub
         self._history = history
         self._reads = reads
         self._config = config
         self._secret = secret
+
+    @property
+    def tenant_id(self) -> int:
+        """The id of the tenant whose host the socket came in on."""
+        return self.tenant.id
 
     async def handle_text(self, text: str) -> None:
         """Act on one text frame from the client."""
