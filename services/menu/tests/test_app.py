@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import threading
 
+import asyncpg
+from litestar.testing import AsyncTestClient
+from stelly_core.settings import Settings
+from stelly_menu.app import create_app
 from stelly_tenancy.migrations import tenant_migrations
 
-from .conftest import Client, Store
+from .conftest import Client, MakeStore, Store
 
 
 async def test_health_routes_answer_on_any_host(client: Client) -> None:
@@ -64,3 +70,60 @@ def test_the_module_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--port" in done.stdout
+
+
+def _hold_lock_then_kill_the_waiter(
+    database_url: str, schema: str, locked: threading.Event, report: list[object]
+) -> None:
+    """In a thread of its own (the test client blocks the test's loop while a request runs):
+    hold the menu version row, wait for a request to queue behind it, terminate that backend."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            async with conn.transaction():
+                await conn.execute(f'SELECT 1 FROM "{schema}".store_settings FOR UPDATE')  # noqa: S608
+                locked.set()
+                for _ in range(500):
+                    # statistics are a snapshot per transaction unless cleared
+                    await conn.execute("SELECT pg_stat_clear_snapshot()")
+                    waiting = await conn.fetchval(
+                        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND query LIKE '%store_settings%' AND pid <> pg_backend_pid()"
+                    )
+                    if waiting:
+                        report.append(
+                            await conn.fetchval("SELECT pg_terminate_backend($1)", waiting)
+                        )
+                        return
+                    await asyncio.sleep(0.02)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+async def test_a_lost_database_connection_is_503_not_500(
+    settings: Settings, database_url: str, make_store: MakeStore
+) -> None:
+    store = await make_store()
+    async with AsyncTestClient(create_app(settings, relay=False)) as own:
+        locked, report = threading.Event(), []
+        killer = threading.Thread(
+            target=_hold_lock_then_kill_the_waiter,
+            args=(database_url, store.tenant.schema, locked, report),
+        )
+        killer.start()
+        assert locked.wait(30)
+        # this write queues behind the lock, then loses its connection mid-transaction
+        response = await own.post(
+            "/api/v1/admin/categories", json={"name": "X"}, headers=store.auth()
+        )
+        killer.join(30)
+        assert report == [True]
+        assert response.status_code == 503
+        assert response.json()["code"] == "unavailable"
+        assert response.headers["retry-after"] == "1"
+        # the pool recovers by itself
+        again = await own.post("/api/v1/admin/categories", json={"name": "X"}, headers=store.auth())
+        assert again.status_code == 201

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from litestar import Request, Response
     from litestar.types import ExceptionHandlersMap
 
-__all__ = ["database_exception_handlers", "field_problem"]
+__all__ = ["UNAVAILABLE_ERRORS", "database_exception_handlers", "field_problem"]
 
 _log = logging.getLogger("stelly.menu")
 
@@ -70,7 +70,59 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
     return shared(request, exc)
 
 
+#: The database is unreachable, restarting, out of connections, or a
+#: transaction lost a serialization/deadlock race: the client may retry.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.OperatorInterventionError,  # admin shutdown, crash, statement timeout
+    asyncpg.TooManyConnectionsError,
+    asyncpg.TransactionRollbackError,
+)
+
+
+def _unavailable(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    from litestar import Response
+
+    _log.warning("database unavailable: %s", exc)
+    return Response(
+        problem_body(503, "unavailable", "try again shortly"),
+        status_code=503,
+        media_type=PROBLEM_JSON,
+        headers={"Retry-After": "1"},
+    )
+
+
 def database_exception_handlers() -> ExceptionHandlersMap:
-    """Handlers naming the field of every validation error, and turning
-    PostgreSQL's refusals of input values into 400."""
-    return {ValidationException: _validation_error, asyncpg.DataError: _data_error}
+    """Handlers naming the field of every validation error, turning
+    PostgreSQL's refusals of input values into 400 and its unavailability
+    into 503."""
+    handlers: ExceptionHandlersMap = {
+        ValidationException: _validation_error,
+        asyncpg.DataError: _data_error,
+    }
+    for error in UNAVAILABLE_ERRORS:
+        handlers[error] = _unavailable
+    handlers[asyncpg.InterfaceError] = _interface_error
+    return handlers
+
+
+def _caused_by_unavailability(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, UNAVAILABLE_ERRORS):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _interface_error(request: Request[Any, Any, Any], exc: asyncpg.InterfaceError) -> Response[Any]:
+    # A connection lost mid-transaction surfaces as "cannot call
+    # Transaction.__aexit__()"; any other InterfaceError is our bug: a 500.
+    if _caused_by_unavailability(exc):
+        return _unavailable(request, exc)
+    unexpected = exception_handlers()[Exception]
+    return unexpected(request, exc)
