@@ -9,10 +9,21 @@ import socket
 import pytest
 from redis.asyncio import Redis
 from stelly_core.events import channel_key, publish_event
+from stelly_core.settings import Settings
+from stelly_realtime.config import RealtimeConfig
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from .conftest import TIMEOUT, MakeTenant, Server, recv, subscribe
+from .conftest import (
+    TIMEOUT,
+    MakeTenant,
+    Server,
+    assert_quiet,
+    recv,
+    start_server,
+    stop_server,
+    subscribe,
+)
 
 
 async def _slow_client(server: Server, host: str) -> ClientConnection:
@@ -134,3 +145,58 @@ async def test_losing_the_upstream_closes_sockets_with_1012_and_they_resume(
             pass
         await asyncio.sleep(0.02)
     raise AssertionError("never resumed")
+
+
+async def test_a_gap_longer_than_the_replay_limit_is_not_recovered(
+    realtime: Server, make_tenant: MakeTenant, redis: Redis
+) -> None:
+    tenant = await make_tenant()
+    first = await publish_event(redis, tenant.id, "menu", "menu.updated", b"{}")
+    limit = realtime.service.config.max_recover
+    for _ in range(limit + 1):
+        await publish_event(redis, tenant.id, "menu", "menu.updated", b"{}")
+    async with await realtime.connect(tenant) as ws:
+        reply = await subscribe(ws, "menu", since=first)
+        assert reply["recovered"] is False
+        await assert_quiet(ws)
+
+
+async def test_the_server_pings_and_drops_a_peer_that_never_answers(
+    settings: Settings, make_tenant: MakeTenant
+) -> None:
+    tenant = await make_tenant()
+    config = RealtimeConfig(ping_interval=0.2, ping_timeout=0.3)
+    uv, server = await start_server(settings, config)
+    try:
+        # a raw client: it completes the handshake and then answers nothing
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(
+            f"GET /ws/v1 HTTP/1.1\r\nHost: {tenant.slug}.localhost\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".encode()
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        assert head.startswith(b"HTTP/1.1 101")
+        opcodes: list[int] = []
+        close_code = None
+        while 0x8 not in opcodes:
+            frame = await asyncio.wait_for(reader.readexactly(2), TIMEOUT)
+            payload = await asyncio.wait_for(reader.readexactly(frame[1] & 0x7F), TIMEOUT)
+            opcodes.append(frame[0] & 0x0F)
+            if opcodes[-1] == 0x8:
+                close_code = int.from_bytes(payload[:2], "big")
+        assert opcodes[0] == 0x9  # pinged first
+        assert 0xA not in opcodes
+        assert close_code == 1011  # then dropped for not answering
+        writer.close()
+        assert await _no_sessions(server)
+    finally:
+        await stop_server(uv)
+
+
+async def _no_sessions(server: Server) -> bool:
+    for _ in range(200):
+        if not server.service.sessions:
+            return True
+        await asyncio.sleep(0.01)
+    return False
