@@ -101,6 +101,12 @@ async def test_prices_are_computed_on_the_server(client: Client, menu: Menu) -> 
         "total": 400,
     }
     assert order["total"] == 2600 + 400
+    # what the 201 said is what was stored
+    stored = await client.get(
+        f"/api/v1/store/orders/{order['id']}",
+        headers={**menu.store.host, "authorization": f"Bearer {order['token']}"},
+    )
+    assert stored.json() == {k: v for k, v in order.items() if k != "token"}
     # a price sent by the client is not a field of the request
     cheat = menu.order(items=[{"item_id": menu.fries["id"], "quantity": 1, "price": 1}])
     refused = await place(client, menu.store, cheat)

@@ -226,8 +226,8 @@ def _with_token(runtime: MenuRuntime, tenant: Tenant, order: OrderOut) -> Create
 
 
 async def _insert_order(
-    conn: DbConnection, tenant: Tenant, data: OrderCreate, now: datetime
-) -> int:
+    conn: DbConnection, tenant: Tenant, key: str, data: OrderCreate, now: datetime
+) -> OrderOut:
     if not await store_is_open(conn, tenant, now):
         raise ProblemError(422, "store_closed", "the store is not taking orders right now")
     if data.fulfillment == "dine_in" and data.table is None:
@@ -240,18 +240,22 @@ async def _insert_order(
         lines, total = price_lines(requests, rules)
     except PricingError as exc:
         raise field_problem(exc.field, str(exc), status=422, code=exc.code) from None
+    # From the day's counter on, the tenant's next order waits for this
+    # transaction to commit: the number, the order and its key in one
+    # statement, then the lines and the events, and nothing else.
     day = business_date(tenant.timezone, now)
-    number = await conn.fetchval(
-        "INSERT INTO order_counters (business_date, last_number) VALUES ($1, 1)"
-        " ON CONFLICT (business_date) DO UPDATE SET last_number = order_counters.last_number + 1"
-        " RETURNING last_number",
-        day,
-    )
-    order_id: int = await conn.fetchval(
-        "INSERT INTO orders (number, business_date, fulfillment, table_label, customer_name,"
-        " customer_phone, note, total, currency) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        " RETURNING id",
-        number,
+    row = await conn.fetchrow(
+        "WITH n AS ("
+        " INSERT INTO order_counters (business_date, last_number) VALUES ($1, 1)"
+        " ON CONFLICT (business_date)"
+        " DO UPDATE SET last_number = order_counters.last_number + 1 RETURNING last_number),"
+        " o AS ("
+        " INSERT INTO orders (number, business_date, fulfillment, table_label, customer_name,"
+        " customer_phone, note, total, currency)"
+        " SELECT n.last_number, $1, $2, $3, $4, $5, $6, $7, $8 FROM n"
+        " RETURNING id, number, created_at, updated_at),"
+        " k AS (UPDATE idempotency_keys SET order_id = (SELECT id FROM o) WHERE key = $9)"
+        " SELECT id, number, created_at, updated_at FROM o",
         day,
         data.fulfillment,
         data.table,
@@ -260,28 +264,55 @@ async def _insert_order(
         data.note,
         total,
         tenant.currency,
+        key,
     )
+    assert row is not None  # the CTE always inserts one order
+    snapshots = [
+        [MenuOption(id=m.id, name=m.name, price=m.price) for m in line.modifiers] for line in lines
+    ]
     await conn.executemany(
         "INSERT INTO order_lines (order_id, position, item_id, name, unit_price, quantity,"
         " modifiers, note, line_total) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
         [
             (
-                order_id,
+                row["id"],
                 pos,
                 line.item_id,
                 line.name,
                 line.unit_price,
                 line.quantity,
-                msgspec.json.encode(
-                    [{"id": m.id, "name": m.name, "price": m.price} for m in line.modifiers]
-                ).decode(),
+                msgspec.json.encode(snapshots[pos]).decode(),
                 line.note,
                 line.total,
             )
             for pos, line in enumerate(lines)
         ],
     )
-    return order_id
+    return OrderOut(
+        id=row["id"],
+        number=row["number"],
+        status="received",
+        fulfillment=data.fulfillment,
+        table=data.table,
+        customer=data.customer,
+        note=data.note,
+        total=total,
+        currency=tenant.currency,
+        items=[
+            OrderLineOut(
+                item_id=line.item_id,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                modifiers=snapshots[pos],
+                note=line.note,
+                total=line.total,
+            )
+            for pos, line in enumerate(lines)
+        ],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 async def place_order(
@@ -321,11 +352,7 @@ async def place_order(
                 )
             order = await _one_order(conn, row["order_id"])
             return _with_token(runtime, tenant, order), True
-        order_id = await _insert_order(conn, tenant, data, now)
-        await conn.execute(
-            "UPDATE idempotency_keys SET order_id = $2 WHERE key = $1", key, order_id
-        )
-        order = await _one_order(conn, order_id)
+        order = await _insert_order(conn, tenant, key, data, now)
         await _publish(conn, tenant.id, "order.created", order)
     return _with_token(runtime, tenant, order), False
 
