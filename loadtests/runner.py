@@ -31,7 +31,7 @@ class Figures:
 
     @property
     def error_rate(self) -> float:
-        return self.failures / self.requests if self.requests else 1.0
+        return self.failures / self.requests if self.requests else 0.0
 
     def as_dict(self) -> dict[str, float]:
         return {
