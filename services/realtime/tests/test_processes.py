@@ -2,16 +2,19 @@
 
 Orders are placed through the menu service's HTTP API (its outbox relay
 moves the events to Redis); kitchen clients on both realtime processes
-receive them, a reconnecting client resumes on the other process, and
-SIGTERM closes every socket with 1012.
+receive them, a reconnecting client resumes on the other process, a slow
+consumer is cut with 1013 while fast ones on both processes get every
+event, and SIGTERM closes every socket with 1012.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -21,11 +24,14 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from stelly_core.auth import PasswordHashing
 from stelly_core.db import Database
+from stelly_core.events import publish_event
 from stelly_core.localstack import free_port
 from stelly_core.settings import Settings
 from stelly_tenancy.provisioning import NewTenant, create_tenant
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from .conftest import TIMEOUT, assert_quiet, recv, subscribe, ws_connect
@@ -209,3 +215,54 @@ async def test_sigterm_closes_every_socket_with_1012_and_exits(
             assert closed.value.rcvd.code == 1012
         returncode = await asyncio.to_thread(process.wait, TIMEOUT)
         assert returncode in (0, -signal.SIGTERM)
+
+
+async def test_a_slow_consumer_is_cut_while_fast_ones_on_both_processes_get_everything(
+    stack: Stack, db: Database, redis: Redis
+) -> None:
+    store = await _store(stack, db)
+    tenant_id = await _tenant_id(db, store)
+    first, second = stack.realtime
+    sock = socket.create_connection(("127.0.0.1", first))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 18)
+    sock.setblocking(False)
+    slow = await connect(
+        f"ws://{store.host}:{first}/ws/v1", sock=sock, compression=None, max_queue=1, max_size=None
+    )
+    fast = [await ws_connect(port, store.host, max_size=None) for port in (first, second)]
+    try:
+        for ws in (slow, *fast):
+            assert (await subscribe(ws, "menu"))["op"] == "subscribed"
+        # past the slow socket's buffers and the server's 1024-frame backlog
+        payload = json.dumps({"blob": "x" * 32_000}).encode()
+        count = 1400
+        received: list[list[str]] = [[], []]
+
+        async def read(n: int) -> None:
+            while len(received[n]) < count:
+                received[n].append((await recv(fast[n]))["offset"])
+
+        readers = [asyncio.create_task(read(n)) for n in range(2)]
+        published = [
+            await publish_event(redis, tenant_id, "menu", "menu.updated", payload)
+            for _ in range(count)
+        ]
+        await asyncio.wait_for(asyncio.gather(*readers), TIMEOUT * 6)
+        assert received == [published, published]
+        got = 0
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(slow.recv(), TIMEOUT)
+                got += 1
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1013
+        assert got < count
+    finally:
+        for ws in (slow, *fast):
+            await ws.close()
+
+
+async def _tenant_id(db: Database, store: Store) -> int:
+    async with db.platform() as conn:
+        slug = store.host.removesuffix(".localhost")
+        return int(await conn.fetchval("SELECT id FROM tenants WHERE slug = $1", slug))
