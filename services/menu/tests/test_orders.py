@@ -396,3 +396,28 @@ async def test_events_reach_the_streams(
     assert versions == sorted(versions)
     current = (await client.get("/api/v1/store/menu", headers=menu.store.host)).json()["version"]
     assert versions[-1] == current
+
+
+async def test_an_idempotency_key_is_remembered_for_a_day(
+    client: Client, menu: Menu, db: Any
+) -> None:
+    first = await place(client, menu.store, menu.order(), key="daily-key")
+    async with db.tenant(menu.store.tenant.schema) as conn:
+        await conn.execute(
+            "UPDATE idempotency_keys SET created_at = now() - interval '23 hours' WHERE key = 'daily-key'"
+        )
+    within = await place(client, menu.store, menu.order(), key="daily-key")
+    assert within.json()["id"] == first.json()["id"]
+    async with db.tenant(menu.store.tenant.schema) as conn:
+        await conn.execute(
+            "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'daily-key'"
+        )
+    later = await place(client, menu.store, menu.order(note="new day"), key="daily-key")
+    assert later.status_code == 201
+    assert later.json()["id"] != first.json()["id"]
+    # the first order itself is untouched
+    kept = await client.get(
+        f"/api/v1/store/orders/{first.json()['id']}",
+        headers={**menu.store.host, "authorization": f"Bearer {first.json()['token']}"},
+    )
+    assert kept.status_code == 200

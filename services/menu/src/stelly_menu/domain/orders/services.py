@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from stelly_menu.runtime import MenuRuntime
 
 __all__ = [
+    "IDEMPOTENCY_RETENTION",
     "ORDER_TOKEN_TTL",
     "advance_order",
     "check_idempotency_key",
@@ -60,6 +61,7 @@ __all__ = [
 ]
 
 ORDER_TOKEN_TTL = 7 * 24 * 3600
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 _ORDER_NOT_FOUND = ProblemError(404, "order_not_found", "no such order")
 _ORDER_COLUMNS = (
@@ -332,6 +334,12 @@ async def place_order(
     digest = _request_hash(data)
     now = datetime.now(UTC)
     async with runtime.db.tenant(tenant.schema) as conn:
+        # a key is remembered for a day; after that it may name a new order
+        await conn.execute(
+            "DELETE FROM idempotency_keys WHERE key = $1 AND created_at < now() - $2::interval",
+            key,
+            IDEMPOTENCY_RETENTION,
+        )
         claimed = await conn.fetchval(
             "INSERT INTO idempotency_keys (key, request_hash) VALUES ($1, $2)"
             " ON CONFLICT (key) DO NOTHING RETURNING key",
