@@ -21,6 +21,7 @@ prod bounds, and a JSON + Markdown report and a PNG plot are written under
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,6 @@ def _cpu_seconds(pid: int | None) -> float | None:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    import os
-
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
