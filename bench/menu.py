@@ -410,8 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         return loadgen_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench.menu")
     parser.add_argument("--tenants", type=int, default=0, help="accepted for make bench; unused")
-    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run")
-    parser.add_argument("--pairs", type=int, default=3, help="interleaved bare/menu pairs per path")
+    parser.add_argument("--seconds", type=float, default=2.5, help="measured seconds per run")
+    parser.add_argument("--pairs", type=int, default=5, help="interleaved bare/menu pairs per path")
     parser.add_argument("--quick", action="store_true", help="only one cached GET pair")
     args, _ = parser.parse_known_args(argv)
     from stelly_core.localstack import EmbeddedPostgres, EmbeddedValkey
