@@ -2,13 +2,14 @@
 UV := ./scripts/uv.sh
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help sync node run test web-test lint bench reset
+.PHONY: help sync node run test web-test lint bench loadtest reset
 
 help:
 	@echo "make run    start the local stack (embedded PostgreSQL and Valkey unless URLs are set)"
 	@echo "make test   run every test against real PostgreSQL and Redis/Valkey, then the web app's"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  benchmarks (TENANTS=1000 by default)"
+	@echo "make loadtest  scale-rule check: each service at its infra/scale.json target (~4 min)"
 	@echo "make reset  delete the local stack's data under .stelly/"
 
 sync:
@@ -45,6 +46,9 @@ lint: sync
 TENANTS ?= 1000
 bench: sync node
 	$(RUN) python -m bench --tenants $(TENANTS)
+
+loadtest: sync node
+	$(UV) run --frozen --all-packages --group loadtest python -m loadtests
 
 reset:
 	@if [ -f .stelly/run/stack.json ]; then echo "stop 'make run' first"; exit 1; fi
