@@ -175,6 +175,8 @@ def dev(
             "STELLY_REALTIME_URL": f"http://127.0.0.1:{realtime_port}",
             "STELLY_MEDIA_URL": f"http://127.0.0.1:{media_port}",
             "STELLY_WEB_DIST": str(root / "web" / "dist"),
+            "STELLY_REALTIME_PUBLIC_URL": settings.realtime_public_url
+            or f"ws://{{host}}:{gateway_port}/ws/v1",
         }
         supervisor = Supervisor(env)
         if not (settings.blob_connection_string or settings.blob_account_url):

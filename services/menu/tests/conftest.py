@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -186,3 +187,16 @@ async def add_item(
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def insert_image(db: Database, store: Store, status: str = "ready") -> str:
+    """An image row as the media service leaves it (the media API is another service)."""
+    image_id = str(uuid.uuid4())
+    async with db.tenant(store.tenant.schema) as conn:
+        await conn.execute(
+            "INSERT INTO images (id, status, format, width, height, byte_size)"
+            " VALUES ($1, $2, 'jpeg', 2000, 1500, 1000)",
+            uuid.UUID(image_id),
+            status,
+        )
+    return image_id

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
+from stelly_core.db import Database
 
 from .conftest import (
     PIZZA_ITEM,
@@ -15,6 +17,7 @@ from .conftest import (
     add_category,
     add_item,
     add_staff,
+    insert_image,
 )
 
 
@@ -23,6 +26,38 @@ async def menu_of(client: Client, store: Store) -> dict[str, Any]:
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
     return body
+
+
+async def test_only_a_ready_image_of_this_tenant_is_accepted(
+    client: Client, make_store: MakeStore, db: Database
+) -> None:
+    pizza, burger = await make_store(), await make_store()
+    category = await add_category(client, pizza)
+    item = await add_item(client, pizza, category["id"], SIMPLE_ITEM)
+    burgers_image = await insert_image(db, burger)
+    processing = await insert_image(db, pizza, status="processing")
+    failed = await insert_image(db, pizza, status="failed")
+    for image_id, code in (
+        (burgers_image, "image_not_found"),
+        (str(uuid.uuid4()), "image_not_found"),
+        ("not-a-uuid", "image_not_found"),
+        (processing, "image_not_ready"),
+        (failed, "image_not_ready"),
+    ):
+        refused = await client.patch(
+            f"/api/v1/admin/items/{item['id']}", json={"image_id": image_id}, headers=pizza.auth()
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == code
+        assert refused.json()["errors"][0]["field"] == "image_id"
+        created = await client.post(
+            "/api/v1/admin/items",
+            json={**SIMPLE_ITEM, "category_id": category["id"], "image_id": image_id},
+            headers=pizza.auth(),
+        )
+        assert created.status_code == 422
+    menu = await menu_of(client, pizza)
+    assert all(i["image"] is None for c in menu["categories"] for i in c["items"])
 
 
 async def test_category_crud(client: Client, make_store: MakeStore) -> None:
@@ -79,25 +114,30 @@ async def test_category_errors(client: Client, make_store: MakeStore) -> None:
     assert huge.status_code == 400
 
 
-async def test_item_crud_and_partial_patch(client: Client, make_store: MakeStore) -> None:
+async def test_item_crud_and_partial_patch(
+    client: Client, make_store: MakeStore, db: Database
+) -> None:
     store = await make_store()
     mains = await add_category(client, store, "Mains")
     sides = await add_category(client, store, "Sides")
     item = await add_item(client, store, mains["id"], PIZZA_ITEM)
     assert item["category_id"] == mains["id"]
     assert [len(g["options"]) for g in item["modifier_groups"]] == [2, 3]
+    image_id = await insert_image(db, store)
 
     patched = await client.patch(
         f"/api/v1/admin/items/{item['id']}",
-        json={"price": 950, "image_id": "abc", "category_id": sides["id"]},
+        json={"price": 950, "image_id": image_id, "category_id": sides["id"]},
         headers=store.auth(),
     )
     assert patched.status_code == 200, patched.text
     body = patched.json()
-    assert (body["price"], body["image_id"], body["category_id"]) == (950, "abc", sides["id"])
+    assert (body["price"], body["image_id"], body["category_id"]) == (950, image_id, sides["id"])
     assert body["name"] == "Margherita"  # untouched
     assert body["modifier_groups"] == item["modifier_groups"]  # untouched
-    assert body["image"]["variants"]["320"].endswith("/images/abc/w320.webp")
+    assert body["image"]["variants"]["320"].endswith(
+        f"/{store.tenant.id}/images/{image_id}/w320.webp"
+    )
 
     cleared = await client.patch(
         f"/api/v1/admin/items/{item['id']}",

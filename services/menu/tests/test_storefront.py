@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from litestar.testing import AsyncTestClient
+from stelly_core.db import Database
 from stelly_core.settings import Settings
 from stelly_menu.app import create_app
 
-from .conftest import PIZZA_ITEM, SIMPLE_ITEM, Client, MakeStore, add_category, add_item
+from .conftest import (
+    PIZZA_ITEM,
+    SIMPLE_ITEM,
+    Client,
+    MakeStore,
+    add_category,
+    add_item,
+    insert_image,
+)
 
 
 async def test_store_answers_with_spec_fields(client: Client, make_store: MakeStore) -> None:
@@ -29,6 +38,24 @@ async def test_realtime_url_follows_the_edge_scheme(client: Client, make_store: 
         "/api/v1/store", headers={**store.host, "x-forwarded-proto": "https"}
     )
     assert response.json()["realtime_url"] == f"wss://{store.tenant.slug}.localhost/ws/v1"
+
+
+async def test_realtime_url_from_the_configured_template_not_from_headers(
+    settings: Settings, make_store: MakeStore
+) -> None:
+    store = await make_store()
+    configured = settings.model_copy(
+        update={"realtime_public_url": "wss://{slug}.rt.stelly.example/ws/v1?h={host}"}
+    )
+    async with AsyncTestClient(create_app(configured, relay=False)) as other:
+        response = await other.get(
+            "/api/v1/store", headers={**store.host, "x-tenant-host": "evil.example"}
+        )
+    slug = store.tenant.slug
+    assert (
+        response.json()["realtime_url"]
+        == f"wss://{slug}.rt.stelly.example/ws/v1?h={slug}.localhost"
+    )
 
 
 async def test_store_closed_by_its_hours(client: Client, make_store: MakeStore) -> None:
@@ -55,15 +82,18 @@ async def test_unknown_host_is_refused(client: Client) -> None:
     assert response.json()["code"] == "tenant_not_found"
 
 
-async def test_menu_shape_etag_and_cache_headers(client: Client, make_store: MakeStore) -> None:
+async def test_menu_shape_etag_and_cache_headers(
+    client: Client, make_store: MakeStore, db: Database
+) -> None:
     store = await make_store()
+    image_id = await insert_image(db, store)
     empty = await client.get("/api/v1/store/menu", headers=store.host)
     assert empty.status_code == 200
     assert empty.json()["categories"] == []
     category = await add_category(client, store, "Pizze")
     pizza = await add_item(client, store, category["id"], PIZZA_ITEM)
     await add_item(
-        client, store, category["id"], {**SIMPLE_ITEM, "available": False, "image_id": "img-1"}
+        client, store, category["id"], {**SIMPLE_ITEM, "available": False, "image_id": image_id}
     )
 
     response = await client.get("/api/v1/store/menu", headers=store.host)
@@ -89,10 +119,10 @@ async def test_menu_shape_etag_and_cache_headers(client: Client, make_store: Mak
     }
     assert second["available"] is False
     assert second["tags"] == ["vegan"]
-    assert second["image"]["id"] == "img-1"
+    assert second["image"]["id"] == image_id
     assert set(second["image"]["variants"]) == {"320", "640", "1280"}
     assert second["image"]["variants"]["640"].endswith(
-        f"/{store.tenant.slug}/images/img-1/w640.webp"
+        f"/{store.tenant.id}/images/{image_id}/w640.webp"
     )
 
     again = await client.get("/api/v1/store/menu", headers={**store.host, "if-none-match": etag})

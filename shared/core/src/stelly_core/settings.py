@@ -99,6 +99,9 @@ class Settings(BaseModel):
     assets_base_url: str | None = Field(
         None, validation_alias=AliasChoices("STELLY_ASSETS_BASE_URL")
     )
+    realtime_public_url: str | None = Field(
+        None, validation_alias=AliasChoices("STELLY_REALTIME_PUBLIC_URL")
+    )
     queue: QueueBackend = Field(QueueBackend.REDIS, validation_alias=AliasChoices("STELLY_QUEUE"))
     servicebus_namespace: str | None = Field(
         None, validation_alias=AliasChoices("STELLY_SERVICEBUS_NAMESPACE")
@@ -142,6 +145,18 @@ class Settings(BaseModel):
     def _check_redis_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("realtime_public_url")
+    @classmethod
+    def _check_realtime_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("must be a ws:// or wss:// URL template")
+        leftover = value.replace("{host}", "").replace("{slug}", "")
+        if "{" in leftover or "}" in leftover:
+            raise ValueError("only the placeholders {host} and {slug} are allowed")
         return value
 
     @field_validator("base_domain")

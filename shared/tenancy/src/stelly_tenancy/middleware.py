@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from stelly_tenancy.models import Tenant
     from stelly_tenancy.resolution import TenantResolver
 
-__all__ = ["HEALTH_PATHS", "TenancyMiddleware", "client_ip", "current_tenant"]
+__all__ = ["HEALTH_PATHS", "TenancyMiddleware", "client_ip", "current_tenant", "tenant_host"]
 
 HEALTH_PATHS = ("^/healthz$", "^/readyz$")
 _log = logging.getLogger("stelly.tenancy")
@@ -51,6 +51,11 @@ def current_tenant(connection: ASGIConnection[Any, Any, Any, Any]) -> Tenant:
     """The tenant the middleware resolved for this request or socket."""
     tenant: Tenant = connection.scope["state"]["tenant"]
     return tenant
+
+
+def tenant_host(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The normalised host the tenant was resolved from (no port)."""
+    return str(connection.scope["state"]["tenant_host"])
 
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -100,6 +105,7 @@ class TenancyMiddleware(ASGIMiddleware):
         state = scope.setdefault("state", {})
         state["tenant"] = tenant
         state["client_ip"] = verdict.client_ip
+        state["tenant_host"] = verdict.host
         await next_app(scope, receive, send)
 
 

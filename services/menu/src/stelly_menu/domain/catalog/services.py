@@ -175,7 +175,7 @@ async def _items(
             available=r["available"],
             tags=list(r["tags"]),
             image_id=r["image_id"],
-            image=image_ref(assets_base_url, tenant.slug, r["image_id"]),
+            image=image_ref(assets_base_url, tenant.id, r["image_id"]),
             position=r["position"],
             modifier_groups=groups.get(r["id"], []),
         )
@@ -226,6 +226,24 @@ async def _write_groups(conn: DbConnection, item_id: int, groups: Sequence[Group
         )
 
 
+async def _check_image(conn: DbConnection, image_id: str | None) -> None:
+    """Accept only an image of this tenant (its own schema's ``images``) that is ready."""
+    if image_id is None:
+        return
+    try:
+        status = await conn.fetchval(
+            "SELECT status FROM images WHERE id::text = $1", image_id.lower()
+        )
+    except asyncpg.UndefinedTableError:  # the media component is not installed
+        status = None
+    if status is None:
+        raise field_problem("image_id", "no such image", status=422, code="image_not_found")
+    if status != "ready":
+        raise field_problem(
+            "image_id", f"the image is {status}, not ready", status=422, code="image_not_ready"
+        )
+
+
 def _unknown_category() -> ProblemError:
     return field_problem("category_id", "no such category", status=422, code="unknown_category")
 
@@ -239,6 +257,7 @@ async def create_item(runtime: MenuRuntime, tenant: Tenant, data: ItemCreate) ->
     validate_groups(data.modifier_groups)
     try:
         async with runtime.db.tenant(tenant.schema) as conn:
+            await _check_image(conn, data.image_id)
             item_id = await conn.fetchval(
                 "INSERT INTO items (category_id, name, description, price, available, tags,"
                 " image_id, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -292,6 +311,8 @@ async def update_item(
         validate_groups(groups)
     try:
         async with runtime.db.tenant(tenant.schema) as conn:
+            if "image_id" in fields:
+                await _check_image(conn, fields["image_id"])
             if fields:
                 sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(fields, start=2))
                 found = await conn.fetchval(

@@ -42,17 +42,18 @@ IMAGE_WIDTHS = (320, 640, 1280)
 
 
 def image_ref(
-    assets_base_url: str | None, tenant_slug: str, image_id: str | None
+    assets_base_url: str | None, tenant_id: int, image_id: str | None
 ) -> MenuImage | None:
-    """The public variants of an image, where the media worker writes them (SPEC §3 Media)."""
+    """The public variants of an image, where the media worker writes them (SPEC §3 Media).
+
+    The media worker names the ``{tenant}`` path segment by tenant id (docs/decisions.md).
+    """
     if image_id is None:
         return None
     base = (assets_base_url or "/assets").rstrip("/")
     return MenuImage(
         id=image_id,
-        variants={
-            str(w): f"{base}/{tenant_slug}/images/{image_id}/w{w}.webp" for w in IMAGE_WIDTHS
-        },
+        variants={str(w): f"{base}/{tenant_id}/images/{image_id}/w{w}.webp" for w in IMAGE_WIDTHS},
     )
 
 
@@ -105,7 +106,7 @@ async def load_groups(conn: DbConnection, item_ids: list[int]) -> dict[int, list
 
 
 async def load_menu(
-    conn: DbConnection, *, currency: str, tenant_slug: str, assets_base_url: str | None
+    conn: DbConnection, *, currency: str, tenant_id: int, assets_base_url: str | None
 ) -> Menu:
     """The whole menu of the tenant whose schema is selected, as published."""
     version = await menu_version(conn)
@@ -125,7 +126,7 @@ async def load_menu(
                 price=r["price"],
                 available=r["available"],
                 tags=list(r["tags"]),
-                image=image_ref(assets_base_url, tenant_slug, r["image_id"]),
+                image=image_ref(assets_base_url, tenant_id, r["image_id"]),
                 modifier_groups=groups.get(r["id"], []),
             )
         )
@@ -162,7 +163,7 @@ async def published_menu(
                 return hit
     async with db.tenant(tenant.schema) as conn:
         menu = await load_menu(
-            conn, currency=tenant.currency, tenant_slug=tenant.slug, assets_base_url=assets_base_url
+            conn, currency=tenant.currency, tenant_id=tenant.id, assets_base_url=assets_base_url
         )
     encoded = encode_menu(menu)
     if use_cache:

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from litestar import Controller, Request, Response, get, patch
 from litestar.params import JSONBody
-from stelly_tenancy.middleware import current_tenant
+from stelly_tenancy.middleware import current_tenant, tenant_host
 
 from stelly_menu.domain.auth.guards import MENU_EDITORS, staff_guard
 from stelly_menu.domain.menu.cache import etag_matches
@@ -26,10 +26,19 @@ MENU_CACHE_CONTROL = "public, no-cache"
 
 
 def realtime_url(request: Request[Any, Any, Any]) -> str:
-    """The WebSocket URL for this store, on the host the client used."""
-    headers = request.headers
-    host = headers.get("x-tenant-host") or headers.get("host") or ""
-    proto = (headers.get("x-forwarded-proto") or request.scope.get("scheme") or "http").lower()
+    """The WebSocket URL for this store.
+
+    ``STELLY_REALTIME_PUBLIC_URL`` (a template with ``{host}`` and ``{slug}``)
+    when set, so that it can name a host that bypasses Front Door; else the
+    resolved tenant host with the scheme the client used. Never a raw header.
+    """
+    host = tenant_host(request)
+    template = runtime_of(request).settings.realtime_public_url
+    if template:
+        return template.replace("{host}", host).replace("{slug}", current_tenant(request).slug)
+    proto = (
+        request.headers.get("x-forwarded-proto") or request.scope.get("scheme") or "http"
+    ).lower()
     return f"{'wss' if proto in ('https', 'wss') else 'ws'}://{host}/ws/v1"
 
 
