@@ -7,9 +7,9 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 from stelly_tenancy.middleware import client_ip, current_tenant
+from stelly_tenancy.staff import OWNERS, staff_guard
 
 from stelly_menu.domain.auth import services
-from stelly_menu.domain.auth.guards import OWNERS, staff_guard
 from stelly_menu.domain.auth.schemas import TokenRequest, TokenResponse, UserCreate, UserOut
 from stelly_menu.runtime import runtime_of
 

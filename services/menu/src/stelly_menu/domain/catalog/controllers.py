@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 from stelly_tenancy.middleware import current_tenant
+from stelly_tenancy.staff import ANY_STAFF, MENU_EDITORS, staff_guard
 
-from stelly_menu.domain.auth.guards import ANY_STAFF, MENU_EDITORS, staff_guard
 from stelly_menu.domain.catalog import services
 from stelly_menu.domain.catalog.schemas import (
     CategoryCreate,

@@ -9,8 +9,8 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody, Parameter
 from stelly_core.auth import verify_token
 from stelly_core.errors import ProblemError
 from stelly_tenancy.middleware import current_tenant
+from stelly_tenancy.staff import ANY_STAFF, bearer_token, staff_guard
 
-from stelly_menu.domain.auth.guards import ANY_STAFF, bearer_token, staff_guard
 from stelly_menu.domain.orders import services
 from stelly_menu.domain.orders.schemas import CreatedOrder, OrderCreate, OrderOut, OrderPatch
 from stelly_menu.runtime import runtime_of

@@ -8,8 +8,8 @@ from typing import Any, cast
 from litestar import Controller, Request, Response, get, patch
 from litestar.params import JSONBody
 from stelly_tenancy.middleware import current_tenant, tenant_host
+from stelly_tenancy.staff import MENU_EDITORS, staff_guard
 
-from stelly_menu.domain.auth.guards import MENU_EDITORS, staff_guard
 from stelly_menu.domain.menu.cache import etag_matches
 from stelly_menu.domain.menu.schemas import Menu
 from stelly_menu.domain.menu.services import published_menu

@@ -1,4 +1,9 @@
-"""Who may call a staff route: the bearer token, checked against the live user row."""
+"""Who may call a staff route: the bearer token, checked against the live user row.
+
+Shared by every service with staff routes (menu, media). The role and the
+``active`` flag are read from the tenant's ``staff_users`` row, not the token,
+so that a demotion or deactivation takes effect at once.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from stelly_core.auth import verify_token
 from stelly_core.errors import ProblemError
-from stelly_tenancy.middleware import current_tenant
 
-from stelly_menu.runtime import runtime_of
+from stelly_tenancy.middleware import current_tenant
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.handlers import BaseRouteHandler
     from litestar.types import Guard
+
+    from stelly_tenancy.plugin import ServiceContext
 
 __all__ = [
     "ANY_STAFF",
@@ -22,6 +28,7 @@ __all__ = [
     "OWNERS",
     "Staff",
     "bearer_token",
+    "current_staff",
     "require_staff",
     "staff_guard",
 ]
@@ -33,18 +40,20 @@ OWNERS = frozenset({"owner"})
 
 @dataclass(frozen=True, slots=True)
 class Staff:
+    """An active staff user of the request's tenant."""
+
     id: int
     email: str
     role: str
 
 
-def bearer_token(request: ASGIConnection[Any, Any, Any, Any]) -> str:
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The bearer token of the request.
 
     Raises:
         ProblemError: 401 ``not_authenticated`` when there is none.
     """
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    scheme, _, token = (connection.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ProblemError(
             401,
@@ -56,22 +65,19 @@ def bearer_token(request: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 async def require_staff(
-    request: ASGIConnection[Any, Any, Any, Any], roles: frozenset[str]
+    connection: ASGIConnection[Any, Any, Any, Any], roles: frozenset[str]
 ) -> Staff:
     """The active staff user behind the request's token, if their role is allowed.
-
-    The role is read from the database, not the token, so that a demotion or
-    deactivation takes effect at once.
 
     Raises:
         ProblemError: 401 without a valid token of this tenant's active user,
             403 ``token_wrong_tenant`` for another tenant's token,
             403 ``insufficient_role`` for a role not in ``roles``.
     """
-    runtime = runtime_of(request)
-    tenant = current_tenant(request)
+    context: ServiceContext = connection.app.state["context"]
+    tenant = current_tenant(connection)
     claims = verify_token(
-        runtime.settings.secret_key, bearer_token(request), tenant_id=tenant.id, kind="staff"
+        context.settings.secret_key, bearer_token(connection), tenant_id=tenant.id, kind="staff"
     )
     invalid = ProblemError(
         401,
@@ -81,7 +87,7 @@ async def require_staff(
     )
     if not claims.sub.isdigit() or len(claims.sub) > 18:
         raise invalid
-    async with runtime.db.tenant(tenant.schema) as conn:
+    async with context.db.tenant(tenant.schema) as conn:
         row = await conn.fetchrow(
             "SELECT id, email, role, active FROM staff_users WHERE id = $1", int(claims.sub)
         )
@@ -95,10 +101,16 @@ async def require_staff(
 def staff_guard(roles: frozenset[str]) -> Guard:
     """A Litestar guard admitting these roles; it runs before the body is read.
 
-    The staff user is left in the connection's state as ``staff``.
+    The staff user is left in the connection's state (:func:`current_staff`).
     """
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         connection.scope["state"]["staff"] = await require_staff(connection, roles)
 
     return guard
+
+
+def current_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Staff:
+    """The staff user :func:`staff_guard` admitted."""
+    staff: Staff = connection.scope["state"]["staff"]
+    return staff
