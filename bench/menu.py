@@ -421,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         if not server_url:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="stelly-bench-pg-"))
-            os.chmod(tmp, 0o755)  # noqa: S103 - the embedded server runs as its own user when we are root
+            os.chmod(tmp, 0o755)
             postgres = EmbeddedPostgres(Path(tmp) / "data", delete_on_stop=True)
             server_url = postgres.start()
             stack.callback(postgres.stop)

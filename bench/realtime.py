@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     database_url = os.environ.get("STELLY_DATABASE_URL")
     redis_url = os.environ.get("STELLY_REDIS_URL")
     with tempfile.TemporaryDirectory(prefix="stelly-bench-rt-") as tmp:
-        os.chmod(tmp, 0o755)  # noqa: S103 - the embedded server runs as its own user when we are root
+        os.chmod(tmp, 0o755)
         postgres = valkey = None
         try:
             if not database_url:
