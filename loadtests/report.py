@@ -1,7 +1,9 @@
-"""Pass/fail per service against its SLO, and the report: JSON, Markdown, PNG."""
+"""Pass/fail per service against its SLO, and the report: HTML with the plot, JSON, Markdown."""
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import math
 import time
@@ -171,8 +173,42 @@ def _plot(results: list[ServiceResult], path: Path) -> None:
     plt.close(fig)
 
 
+def _html(results: list[ServiceResult], seconds: float, plot: Path) -> str:
+    """A self-contained page: the pass/fail table and the plot, embedded."""
+    rows = "".join(
+        "<tr><td>{name}</td><td>{verdict}</td><td>{rule} {target:g}</td><td>{rps:.1f}</td>"
+        "<td>{p50:.0f} / {slo50:.0f}</td><td>{p99:.0f} / {slo99:.0f}</td><td>{err:.3%}</td></tr>".format(
+            name=html.escape(r.scale.name),
+            verdict="PASS" if r.passed else "FAIL: " + html.escape("; ".join(r.failures)),
+            rule=html.escape(r.scale.rule.type),
+            target=r.scale.rule.target,
+            rps=r.figures.rps,
+            p50=r.figures.p50_ms,
+            slo50=r.scale.slo.p50_ms,
+            p99=r.figures.p99_ms,
+            slo99=r.scale.slo.p99_ms,
+            err=r.figures.error_rate,
+        )
+        for r in results
+    )
+    image = base64.b64encode(plot.read_bytes()).decode() if plot.exists() else ""
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Stelly scale-rule check</title>"
+        f"<h1>Scale-rule check</h1><p>{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())},"
+        f" {seconds:.0f} s</p><table border=1 cellpadding=4><tr><th>service</th><th>verdict</th>"
+        "<th>rule</th><th>per s</th><th>p50 / SLO ms</th><th>p99 / SLO ms</th><th>errors</th></tr>"
+        f"{rows}</table><h2>Latency and modelled replicas against load</h2>"
+        f'<img alt="latency and modelled replicas against load" src="data:image/png;base64,{image}">'
+        "</html>"
+    )
+
+
 def write_report(directory: Path, results: list[ServiceResult], seconds: float) -> Path:
-    """Write ``report.json``, ``report.md`` and ``loadtest.png``; return the Markdown path."""
+    """Write ``report.html`` (with the plot), ``report.json``, ``report.md`` and ``loadtest.png``.
+
+    Returns:
+        The HTML report's path.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "report.json").write_text(
         json.dumps(
@@ -180,6 +216,7 @@ def write_report(directory: Path, results: list[ServiceResult], seconds: float) 
         )
     )
     _plot(results, directory / "loadtest.png")
-    markdown = directory / "report.md"
-    markdown.write_text(_markdown(results, seconds))
-    return markdown
+    (directory / "report.md").write_text(_markdown(results, seconds))
+    page = directory / "report.html"
+    page.write_text(_html(results, seconds, directory / "loadtest.png"))
+    return page
