@@ -97,6 +97,7 @@ def _azurite(root: Path, state_dir: Path, port: int) -> Child:
             "--silent",
         ],
         health_url=None,
+        stop_signal=signal.SIGINT,  # Azurite saves its metadata and exits on Ctrl-C
     )
 
 

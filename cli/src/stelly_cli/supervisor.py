@@ -27,6 +27,7 @@ class Child:
     argv: Sequence[str]
     health_url: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    stop_signal: signal.Signals = signal.SIGTERM
     process: subprocess.Popen[bytes] | None = None
 
 
@@ -77,11 +78,11 @@ class Supervisor:
         return None
 
     def stop_all(self, grace: float = 10.0) -> None:
-        """SIGTERM every child (newest first), then SIGKILL what is left after ``grace``."""
+        """Signal every child to stop (newest first), then SIGKILL what is left after ``grace``."""
         for child in reversed(self.children):
             if child.process is not None and child.process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(child.process.pid, signal.SIGTERM)
+                    os.killpg(child.process.pid, child.stop_signal)
         deadline = time.monotonic() + grace
         for child in reversed(self.children):
             if child.process is None:
