@@ -93,6 +93,7 @@ def _azurite(root: Path, state_dir: Path, port: int) -> Child:
             "--location",
             str(location),
             "--skipApiVersionCheck",
+            "--disableTelemetry",  # no traffic off this machine; it also kept Azurite alive on exit
             "--loose",
             "--silent",
         ],

@@ -74,6 +74,7 @@ def azurite() -> Iterator[str]:
                 "--location",
                 location,
                 "--skipApiVersionCheck",
+                "--disableTelemetry",  # no traffic off this machine; it also kept Azurite alive on exit
                 "--loose",
                 "--silent",
             ],
