@@ -10,16 +10,22 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from redis.asyncio import Redis
+from stelly_core.auth import PasswordHashing
 from stelly_core.db import Database
 from stelly_core.localstack import EmbeddedPostgres, EmbeddedValkey
+from stelly_core.redis import connect_redis
 from stelly_core.settings import Settings, load_settings
 from stelly_tenancy.migrator import migrate_platform
+from stelly_tenancy.models import Tenant
+from stelly_tenancy.provisioning import NewTenant, create_tenant
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -115,3 +121,31 @@ async def db(settings: Settings, database_url: str) -> AsyncIterator[Database]:
 def unique_slug() -> str:
     """A slug no other test uses."""
     return "t" + secrets.token_hex(5)
+
+
+@pytest.fixture(scope="session")
+def hasher() -> PasswordHashing:
+    return PasswordHashing()
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    """A Redis client on the session's server."""
+    client = connect_redis(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def make_tenant(
+    db: Database, unique_slug: str, hasher: PasswordHashing
+) -> Callable[..., Awaitable[Tenant]]:
+    """Provision a tenant with a fresh slug (``{unique_slug}-0``, ``-1``...); ``NewTenant`` fields as keywords."""
+    counter = iter(range(1000))
+
+    async def make(**overrides: Any) -> Tenant:
+        slug = overrides.pop("slug", f"{unique_slug}-{next(counter)}")
+        spec = NewTenant(slug=slug, name=overrides.pop("name", slug.title()), **overrides)
+        return await create_tenant(db, spec, hasher=hasher)
+
+    return make

@@ -11,46 +11,18 @@ from typing import Any
 
 import pytest
 import uvicorn
-from redis.asyncio import Redis
-from stelly_core.auth import PasswordHashing, issue_token
-from stelly_core.db import Database
+from stelly_core.auth import issue_token
 from stelly_core.localstack import free_port
-from stelly_core.redis import connect_redis
 from stelly_core.settings import Settings
 from stelly_realtime.app import create_app
 from stelly_realtime.config import RealtimeConfig
 from stelly_realtime.server import uvicorn_config
 from stelly_realtime.service import RealtimeService
 from stelly_tenancy.models import Tenant
-from stelly_tenancy.provisioning import NewTenant, create_tenant
 from websockets.asyncio.client import ClientConnection, connect
 
 MakeTenant = Callable[..., Awaitable[Tenant]]
 TIMEOUT = 10.0  # only stops a hung test
-
-
-@pytest.fixture(scope="session")
-def hasher() -> PasswordHashing:
-    return PasswordHashing()
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = connect_redis(redis_url)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def make_tenant(db: Database, unique_slug: str, hasher: PasswordHashing) -> MakeTenant:
-    counter = iter(range(1000))
-
-    async def make(**overrides: Any) -> Tenant:
-        slug = overrides.pop("slug", f"{unique_slug}-{next(counter)}")
-        spec = NewTenant(slug=slug, name=overrides.pop("name", slug.title()), **overrides)
-        return await create_tenant(db, spec, hasher=hasher)
-
-    return make
 
 
 def staff_token(settings: Settings, tenant: Tenant, role: str = "staff") -> str:
