@@ -8,12 +8,11 @@ how stale an entry can be.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
+from stelly_core.pubsub import PubSubListener
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,51 +45,14 @@ async def publish_tenant_change(redis: Redis | None, tenant_id: int) -> bool:
     return True
 
 
-class InvalidationListener:
-    """A background task that calls ``on_change`` for every tenant change."""
+class InvalidationListener(PubSubListener):
+    """Calls ``on_change`` for every tenant change, and after every (re)connect."""
 
     def __init__(self, redis: Redis, on_change: Callable[[], None]) -> None:
-        self._redis = redis
-        self._on_change = on_change
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
-        self.subscribed = asyncio.Event()
-
-    def start(self) -> None:
-        """Start listening in the background."""
-        self._task = asyncio.create_task(self._run(), name="tenant-invalidation")
-
-    async def stop(self) -> None:
-        """Stop listening."""
-        self._stopping = True
-        task, self._task = self._task, None
-        # redis-py can turn a cancellation during connect into a connection
-        # error, so cancel until the task has really ended.
-        while task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.5)
-        if task is not None and not task.cancelled():
-            with contextlib.suppress(Exception):
-                task.result()
-
-    async def _run(self) -> None:
-        delay = 0.2
-        while True:
-            try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(CHANNEL)
-                    # Anything may have changed while we were not listening.
-                    self._on_change()
-                    self.subscribed.set()
-                    delay = 0.2
-                    async for _message in pubsub.listen():
-                        self._on_change()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.subscribed.clear()
-                if self._stopping:
-                    return
-                _log.warning("tenant invalidation listener lost Redis: %s", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        super().__init__(
+            redis,
+            lambda _channel, _data: on_change(),
+            channels=(CHANNEL,),
+            on_connect=on_change,  # anything may have changed while we were not listening
+            name="tenant-invalidation",
+        )

@@ -10,13 +10,11 @@ harmless; the operation is idempotent.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import re
 from typing import TYPE_CHECKING
 
 import msgspec
+from stelly_core.pubsub import PubSubListener
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -27,7 +25,6 @@ __all__ = ["MENU_EVENTS_PATTERN", "MenuEventListener", "parse_menu_event"]
 
 MENU_EVENTS_PATTERN = "t:*:ev:menu"
 _CHANNEL = re.compile(r"^t:([1-9][0-9]{0,18}):ev:menu$")
-_log = logging.getLogger("stelly.menu.events")
 
 
 class _Published(msgspec.Struct):
@@ -51,43 +48,15 @@ def parse_menu_event(channel: bytes | str, payload: bytes | str) -> tuple[int, i
     return int(match.group(1)), version
 
 
-class MenuEventListener:
+class MenuEventListener(PubSubListener):
     """A background task applying published menu versions to the cache."""
 
     def __init__(self, redis: Redis, cache: MenuCache) -> None:
-        self._redis = redis
-        self._cache = cache
-        self._task: asyncio.Task[None] | None = None
-        self.subscribed = asyncio.Event()
+        async def on_message(channel: bytes, data: bytes) -> None:
+            parsed = parse_menu_event(channel, data)
+            if parsed is not None:
+                await cache.invalidate(*parsed)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="menu-event-listener")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        while task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.5)
-        if task is not None and not task.cancelled():
-            with contextlib.suppress(Exception):
-                task.result()
-
-    async def _run(self) -> None:
-        delay = 0.2
-        while True:
-            try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.psubscribe(MENU_EVENTS_PATTERN)
-                    self.subscribed.set()
-                    delay = 0.2
-                    async for message in pubsub.listen():
-                        parsed = parse_menu_event(message["channel"], message["data"])
-                        if parsed is not None:
-                            await self._cache.invalidate(*parsed)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.subscribed.clear()
-                _log.warning("menu event listener lost Redis: %s", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        super().__init__(
+            redis, on_message, patterns=(MENU_EVENTS_PATTERN,), name="menu-event-listener"
+        )
