@@ -15,9 +15,7 @@ import contextlib
 import importlib.util
 import os
 import secrets
-import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,6 +26,8 @@ from stelly_core.localstack import (
     EmbeddedPostgres,
     EmbeddedValkey,
     StackState,
+    azurite_command,
+    azurite_connection_string,
     write_stack_state,
 )
 from stelly_core.settings import SettingsError, load_settings
@@ -41,20 +41,7 @@ from stelly_cli.supervisor import Child, Supervisor
 if TYPE_CHECKING:
     from stelly_core.settings import Settings
 
-__all__ = ["AZURITE_KEY", "azurite_connection_string", "dev"]
-
-#: Azurite's fixed, published development account key (not a secret).
-AZURITE_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
-
-
-def azurite_connection_string(port: int) -> str:
-    """The connection string of a local Azurite blob endpoint."""
-    return (
-        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-        f"AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
-    )
+__all__ = ["dev"]
 
 
 def _repo_root() -> Path:
@@ -73,30 +60,15 @@ async def _prepare(settings: Settings) -> None:
 
 
 def _azurite(root: Path, state_dir: Path, port: int) -> Child:
-    binary = root / "node_modules" / ".bin" / "azurite-blob"
-    if not binary.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise click.ClickException("Node.js/npm is needed for the Azurite storage emulator")
-        click.echo("installing Azurite (npm ci)...")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=root, check=True)  # noqa: S603
     location = state_dir / "azurite"
     location.mkdir(parents=True, exist_ok=True)
+    try:
+        argv = azurite_command(root, port, location)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     return Child(
         "azurite",
-        [
-            str(binary),
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            str(port),
-            "--location",
-            str(location),
-            "--skipApiVersionCheck",
-            "--disableTelemetry",  # no traffic off this machine; it also kept Azurite alive on exit
-            "--loose",
-            "--silent",
-        ],
+        argv,
         health_url=None,
         stop_signal=signal.SIGINT,  # Azurite saves its metadata and exits on Ctrl-C
     )

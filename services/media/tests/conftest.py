@@ -8,7 +8,6 @@ temporary directory, and stopped at the end of the session.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,8 +24,7 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 from stelly_core.auth import PasswordHashing, issue_token
 from stelly_core.db import Database
-from stelly_core.localstack import free_port
-from stelly_core.redis import connect_redis
+from stelly_core.localstack import azurite_command, azurite_connection_string, free_port
 from stelly_core.settings import Settings
 from stelly_media.app import create_app
 from stelly_media.jobs.redis_streams import DEAD_LETTER_STREAM, GROUP, STREAM
@@ -35,11 +33,6 @@ from stelly_tenancy.models import Tenant
 from stelly_tenancy.provisioning import NewTenant, create_tenant
 
 REPO = Path(__file__).resolve().parents[3]
-AZURITE_ACCOUNT = "devstoreaccount1"
-# Azurite's documented, public development key: not a secret
-AZURITE_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], deadline: float) -> None:
@@ -56,39 +49,17 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], deadline: float)
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[str]:
     """A running Azurite blob service; yields its connection string."""
-    binary = REPO / "node_modules" / ".bin" / "azurite-blob"
-    if not binary.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is needed to install Azurite (Node.js 18+)")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=REPO, check=True)
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="stelly-azurite-") as location:
         process = subprocess.Popen(
-            [
-                str(binary),
-                "--blobHost",
-                "127.0.0.1",
-                "--blobPort",
-                str(port),
-                "--location",
-                location,
-                "--skipApiVersionCheck",
-                "--disableTelemetry",  # no traffic off this machine; it also kept Azurite alive on exit
-                "--loose",
-                "--silent",
-            ],
+            azurite_command(REPO, port, Path(location)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         try:
             _wait_for_port(port, process, time.monotonic() + 60)
-            yield (
-                "DefaultEndpointsProtocol=http;"
-                f"AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-                f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
-            )
+            yield azurite_connection_string(port)
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -101,13 +72,6 @@ def azurite() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def media_settings(settings: Settings, azurite: str) -> Settings:
     return settings.model_copy(update={"blob_connection_string": azurite})
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = connect_redis(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

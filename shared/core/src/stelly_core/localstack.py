@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import socket
+import subprocess
 import warnings
 from contextlib import closing
 from dataclasses import asdict, dataclass
@@ -25,9 +27,13 @@ if TYPE_CHECKING:
     from stelly_core.settings import Settings
 
 __all__ = [
+    "AZURITE_ACCOUNT",
+    "AZURITE_KEY",
     "EmbeddedPostgres",
     "EmbeddedValkey",
     "StackState",
+    "azurite_command",
+    "azurite_connection_string",
     "database_url",
     "read_stack_state",
     "redis_url",
@@ -179,3 +185,51 @@ class EmbeddedValkey:
         if self._server is not None:
             server, self._server = self._server, None
             server.stop()  # type: ignore[attr-defined]
+
+
+AZURITE_ACCOUNT = "devstoreaccount1"
+#: Azurite's fixed, published development account key (not a secret).
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+
+
+def azurite_connection_string(port: int) -> str:
+    """The connection string of a local Azurite blob endpoint."""
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
+    )
+
+
+def azurite_command(repo: Path, port: int, location: Path) -> list[str]:
+    """The command that runs the Azurite blob service, installing it (``npm ci``) if missing.
+
+    Args:
+        repo: the checkout whose ``package-lock.json`` pins Azurite.
+        port: the blob port on 127.0.0.1.
+        location: where Azurite keeps its data.
+
+    Raises:
+        RuntimeError: when Azurite is missing and npm is not on this machine.
+    """
+    binary = repo / "node_modules" / ".bin" / "azurite-blob"
+    if not binary.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("Node.js/npm is needed for the Azurite storage emulator")
+        _log.info("installing Azurite (npm ci)")
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=repo, check=True)  # noqa: S603
+    return [
+        str(binary),
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(port),
+        "--location",
+        str(location),
+        "--skipApiVersionCheck",
+        "--disableTelemetry",  # no traffic off this machine; it also kept Azurite alive on exit
+        "--loose",
+        "--silent",
+    ]
