@@ -414,21 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=5, help="interleaved bare/menu pairs per path")
     parser.add_argument("--quick", action="store_true", help="only one cached GET pair")
     args, _ = parser.parse_known_args(argv)
-    from stelly_core.localstack import EmbeddedPostgres, EmbeddedValkey
+    from stelly_core.localstack import configured_or_embedded_servers
 
-    server_url = os.environ.get("STELLY_DATABASE_URL")
-    redis_url = os.environ.get("STELLY_REDIS_URL")
-    with contextlib.ExitStack() as stack:
-        if not server_url:
-            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="stelly-bench-pg-"))
-            os.chmod(tmp, 0o755)
-            postgres = EmbeddedPostgres(Path(tmp) / "data", delete_on_stop=True)
-            server_url = postgres.start()
-            stack.callback(postgres.stop)
-        if not redis_url:
-            valkey = EmbeddedValkey()
-            redis_url = valkey.start()
-            stack.callback(valkey.stop)
+    with configured_or_embedded_servers() as (server_url, redis_url):
         return run(server_url, redis_url, args.seconds, args.quick, args.pairs)
 
 

@@ -27,7 +27,6 @@ import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -408,28 +407,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"file-descriptor limit {limit}: measuring {sockets} sockets, not {args.sockets}")
     print(f"{sockets} sockets, {args.rounds} events, one process each for server and generator")
 
-    from stelly_core.localstack import EmbeddedPostgres, EmbeddedValkey
+    from stelly_core.localstack import configured_or_embedded_servers
 
-    database_url = os.environ.get("STELLY_DATABASE_URL")
-    redis_url = os.environ.get("STELLY_REDIS_URL")
-    with tempfile.TemporaryDirectory(prefix="stelly-bench-rt-") as tmp:
-        os.chmod(tmp, 0o755)
-        postgres = valkey = None
-        try:
-            if not database_url:
-                postgres = EmbeddedPostgres(Path(tmp) / "pg", delete_on_stop=True)
-                database_url = postgres.start()
-            if not redis_url:
-                valkey = EmbeddedValkey()
-                redis_url = valkey.start()
-            tenant_id = asyncio.run(_tenant(database_url))
-            slug = asyncio.run(_slug(database_url, tenant_id))
-            return _run(sockets, args.rounds, database_url, redis_url, tenant_id, slug)
-        finally:
-            if valkey is not None:
-                valkey.stop()
-            if postgres is not None:
-                postgres.stop()
+    with configured_or_embedded_servers() as (database_url, redis_url):
+        tenant_id = asyncio.run(_tenant(database_url))
+        slug = asyncio.run(_slug(database_url, tenant_id))
+        return _run(sockets, args.rounds, database_url, redis_url, tenant_id, slug)
 
 
 async def _slug(database_url: str, tenant_id: int) -> str:

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,7 +26,7 @@ import asyncpg
 from litestar import Litestar, get
 from stelly_core.auth import PasswordHashing
 from stelly_core.db import Database
-from stelly_core.localstack import EmbeddedPostgres, EmbeddedValkey
+from stelly_core.localstack import configured_or_embedded_servers
 from stelly_core.settings import Settings, load_settings
 from stelly_tenancy.migrator import migrate, migrate_platform
 from stelly_tenancy.plugin import TenancyPlugin
@@ -230,24 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tenancy")
     parser.add_argument("--tenants", type=int, default=1000)
     args, _ = parser.parse_known_args(argv)
-    server = os.environ.get("STELLY_DATABASE_URL")
-    redis_url = os.environ.get("STELLY_REDIS_URL")
-    with tempfile.TemporaryDirectory(prefix="stelly-bench-") as tmp:
-        os.chmod(tmp, 0o755)
-        postgres = valkey = None
-        try:
-            if not server:
-                postgres = EmbeddedPostgres(Path(tmp) / "pg", delete_on_stop=True)
-                server = postgres.start()
-            if not redis_url:
-                valkey = EmbeddedValkey()
-                redis_url = valkey.start()
-            return asyncio.run(run(args.tenants, server, redis_url))
-        finally:
-            if valkey is not None:
-                valkey.stop()
-            if postgres is not None:
-                postgres.stop()
+    with configured_or_embedded_servers() as (server, redis_url):
+        return asyncio.run(run(args.tenants, server, redis_url))
 
 
 if __name__ == "__main__":

@@ -9,12 +9,14 @@ from the same checkout finds the same stack with no extra settings.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import warnings
 from contextlib import closing
 from dataclasses import asdict, dataclass
@@ -24,6 +26,8 @@ from typing import TYPE_CHECKING
 from stelly_core.settings import SettingsError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from stelly_core.settings import Settings
 
 __all__ = [
@@ -34,6 +38,7 @@ __all__ = [
     "StackState",
     "azurite_command",
     "azurite_connection_string",
+    "configured_or_embedded_servers",
     "database_url",
     "read_stack_state",
     "redis_url",
@@ -233,3 +238,23 @@ def azurite_command(repo: Path, port: int, location: Path) -> list[str]:
         "--loose",
         "--silent",
     ]
+
+
+@contextlib.contextmanager
+def configured_or_embedded_servers() -> Iterator[tuple[str, str]]:
+    """``(database_url, redis_url)``: ``STELLY_DATABASE_URL`` / ``STELLY_REDIS_URL`` when set,
+    else an embedded PostgreSQL and Valkey that are removed on exit (benches, tests)."""
+    database = os.environ.get("STELLY_DATABASE_URL")
+    redis = os.environ.get("STELLY_REDIS_URL")
+    with contextlib.ExitStack() as stack:
+        if not database:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="stelly-pg-"))
+            os.chmod(tmp, 0o755)  # noqa: S103 - as root, the server runs as its own user
+            postgres = EmbeddedPostgres(Path(tmp) / "data", delete_on_stop=True)
+            database = postgres.start()
+            stack.callback(postgres.stop)
+        if not redis:
+            valkey = EmbeddedValkey()
+            redis = valkey.start()
+            stack.callback(valkey.stop)
+        yield database, redis
