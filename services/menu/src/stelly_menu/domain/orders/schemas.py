@@ -70,21 +70,9 @@ class OrderOut(msgspec.Struct, frozen=True):
     updated_at: datetime
 
 
-class CreatedOrder(msgspec.Struct, frozen=True):
+class CreatedOrder(OrderOut, frozen=True):
     """``OrderOut`` plus the customer's order-scoped token."""
 
-    id: int
-    number: int
-    status: str
-    fulfillment: str
-    table: str | None
-    customer: Customer
-    note: str | None
-    total: int
-    currency: str
-    items: list[OrderLineOut]
-    created_at: datetime
-    updated_at: datetime
     token: str
 
 
