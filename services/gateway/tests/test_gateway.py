@@ -18,6 +18,7 @@ import httpx
 import pytest
 import websockets
 from stelly_core.localstack import free_port
+from stelly_gateway.headers import upstream_request_headers, upstream_response_headers
 
 HERE = Path(__file__).parent
 FDID = "fd-gateway-test-0001"
@@ -126,7 +127,34 @@ async def test_edge_headers_are_overwritten(client: httpx.AsyncClient) -> None:
     assert headers["host"].startswith("127.0.0.1:")  # the upstream's own host
     assert headers["x-request-id"] != "client-chosen"
     assert response.headers["x-request-id"] == headers["x-request-id"]
-    assert "connection" not in {k.lower() for k in response.headers if k.lower() == "x"}
+    assert response.headers["x-upstream"] == "menu"  # the upstream's own headers come back
+
+
+def test_hop_by_hop_headers_never_cross() -> None:
+    sent = upstream_request_headers(
+        [
+            (b"connection", b"close, x-secret"),
+            (b"keep-alive", b"timeout=5"),
+            (b"te", b"trailers"),
+            (b"upgrade", b"h2c"),
+            (b"accept", b"application/json"),
+            (b"forwarded", b"for=6.6.6.6"),
+        ],
+        tenant_host="pizza.localhost",
+        frontdoor_id=None,
+        client_ip="198.51.100.1",
+        scheme="http",
+        request_id="r1",
+    )
+    names = [name for name, _ in sent]
+    assert not {"connection", "keep-alive", "te", "upgrade", "forwarded", "x-azure-fdid"} & set(
+        names
+    )
+    assert ("accept", "application/json") in sent
+    back = upstream_response_headers(
+        [(b"Connection", b"keep-alive"), (b"Transfer-Encoding", b"chunked"), (b"ETag", b'"v1"')]
+    )
+    assert back == [(b"ETag", b'"v1"')]
 
 
 @pytest.mark.parametrize(
