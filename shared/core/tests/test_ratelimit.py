@@ -32,3 +32,16 @@ async def test_hostile_client_strings_stay_inside_their_tenants_key(
     assert len(keys) >= 1
     assert all(len(k) < 200 and "\n" not in k for k in keys)
     await redis.aclose()
+
+
+async def test_cost_zero_checks_without_counting(redis_url: str, unique_slug: str) -> None:
+    redis = connect_redis(redis_url)
+    limiter = RateLimiter(redis)
+    client = f"check-{unique_slug}"
+    assert all([(await limiter.hit(LOGIN, 1, client, cost=0)).allowed for _ in range(10)])
+    for _ in range(3):
+        assert (await limiter.hit(LOGIN, 1, client)).allowed
+    check = await limiter.hit(LOGIN, 1, client, cost=0)
+    assert not check.allowed
+    assert check.retry_after >= 1
+    await redis.aclose()

@@ -26,12 +26,16 @@ local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local new_tat = tat + interval * tonumber(ARGV[3])
+local cost = tonumber(ARGV[3])
+-- cost 0 only checks: it answers whether one more hit would pass, and counts nothing
+local new_tat = tat + interval * math.max(cost, 1)
 local allow_at = new_tat - tolerance - interval
 if allow_at > now then
   return {0, allow_at - now}
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now + 1000)
+if cost > 0 then
+  redis.call('SET', KEYS[1], tat + interval * cost, 'PX', tat + interval * cost - now + 1000)
+end
 return {1, 0}
 """
 
