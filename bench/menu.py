@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from litestar import Litestar, Request, Response, get
+from stelly_core.heap import settle_heap
 
 HOST = "pizza.localhost"
 MENU_PATH = "/api/v1/store/menu"
@@ -81,7 +82,9 @@ def bare_app() -> Litestar:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    return Litestar([menu, healthz])
+    # the same collector settings as the services, so the ratio measures the
+    # middleware and the cache rather than garbage collection
+    return Litestar([menu, healthz], on_startup=[settle_heap])
 
 
 # -- the load generator (its own process) ---------------------------------------------

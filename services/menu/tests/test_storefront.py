@@ -129,6 +129,9 @@ async def test_menu_shape_etag_and_cache_headers(
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == etag
+    assert again.headers["cache-control"] == "public, no-cache"
+    assert "content-type" not in again.headers
+    assert response.headers["content-length"] == str(len(response.content))
     other = await client.get(
         "/api/v1/store/menu", headers={**store.host, "if-none-match": '"nope"'}
     )

@@ -121,3 +121,21 @@ def test_trusted_proxy_address_is_trusted_only_from_its_network() -> None:
 def test_a_trusted_proxy_does_not_bypass_a_configured_frontdoor_id() -> None:
     policy = EdgePolicy(FDID, (ipaddress.ip_network("10.0.0.0/8"),))
     assert _judge(policy, peer_ip="10.1.2.3")[0] is True
+
+
+def test_parse_caches_are_bounded_and_never_hold_oversized_values() -> None:
+    from stelly_tenancy import hosts
+
+    hosts_before = hosts._normalize.cache_info().misses
+    ips_before = hosts._parse_short_ip.cache_info().misses
+    assert normalize_host("a" * 10_000) is None
+    assert hosts._parse_ip("1" * 10_000) is None
+    # refused before the cache was consulted
+    assert hosts._normalize.cache_info().misses == hosts_before
+    assert hosts._parse_short_ip.cache_info().misses == ips_before
+    for n in range(hosts.PARSE_CACHE_SIZE + 100):
+        normalize_host(f"t{n}.stelly.test")
+    assert hosts._normalize.cache_info().currsize == hosts.PARSE_CACHE_SIZE
+    # cached answers are the same answers
+    assert normalize_host("PIZZA.Stelly.test.:8080") == "pizza.stelly.test"
+    assert normalize_host("PIZZA.Stelly.test.:8080") == "pizza.stelly.test"

@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,6 +22,11 @@ __all__ = ["EdgePolicy", "EdgeVerdict", "judge_edge", "normalize_host"]
 
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 MAX_HOST_LENGTH = 253
+#: Distinct hosts and addresses remembered by the pure parsers below; the
+#: bound keeps a flood of made-up values from growing memory.
+PARSE_CACHE_SIZE = 4096
+#: Longer than any textual IPv6 address with a zone and surrounding blanks.
+MAX_IP_LENGTH = 64
 
 
 def normalize_host(raw: str | None) -> str | None:
@@ -37,7 +43,12 @@ def normalize_host(raw: str | None) -> str | None:
         The normalised host, or ``None`` when the value cannot name a tenant.
     """
     if not raw or len(raw) > MAX_HOST_LENGTH + 7:
-        return None
+        return None  # checked before the cache, so it only ever holds short keys
+    return _normalize(raw)
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _normalize(raw: str) -> str | None:
     host = raw.strip().lower()
     if host.startswith("["):
         return None  # an IPv6 literal never names a tenant
@@ -73,12 +84,22 @@ class EdgeVerdict:
 
 
 def _parse_ip(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    if not value:
+    if not value or len(value) > MAX_IP_LENGTH:
         return None
+    return _parse_short_ip(value)
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _parse_short_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+
+
+def _is_trusted(policy: EdgePolicy, peer_ip: str | None) -> bool:
+    peer = _parse_ip(peer_ip)
+    return peer is not None and any(peer in net for net in policy.trusted_proxies)
 
 
 def judge_edge(
@@ -112,8 +133,7 @@ def judge_edge(
             return EdgeVerdict(refused=True, host=None, client_ip=None)
         trusted = True
     else:
-        peer = _parse_ip(peer_ip)
-        trusted = peer is not None and any(peer in net for net in policy.trusted_proxies)
+        trusted = _is_trusted(policy, peer_ip) if policy.trusted_proxies else False
     if trusted:
         raw_host = tenant_host if tenant_host else host
         client = _parse_ip(azure_client_ip)

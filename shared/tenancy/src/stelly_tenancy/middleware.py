@@ -40,11 +40,17 @@ _log = logging.getLogger("stelly.tenancy")
 WS_POLICY_VIOLATION = 1008
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+_EDGE_HEADERS = {b"host": 0, b"x-tenant-host": 1, b"x-azure-fdid": 2, b"x-azure-clientip": 3}
+
+
+def _edge_headers(scope: Scope) -> list[str | None]:
+    """``Host``, ``X-Tenant-Host``, ``X-Azure-FDID``, ``X-Azure-ClientIP``: the first of each."""
+    found: list[str | None] = [None, None, None, None]
     for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
+        at = _EDGE_HEADERS.get(key)
+        if at is not None and found[at] is None:
+            found[at] = value.decode("latin-1")
+    return found
 
 
 def current_tenant(connection: ASGIConnection[Any, Any, Any, Any]) -> Tenant:
@@ -76,12 +82,13 @@ class TenancyMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         peer = scope.get("client")
+        host, edge_host, fdid, azure_client_ip = _edge_headers(scope)
         verdict = judge_edge(
             self.policy,
-            host=_header(scope, b"host"),
-            tenant_host=_header(scope, b"x-tenant-host"),
-            fdid=_header(scope, b"x-azure-fdid"),
-            azure_client_ip=_header(scope, b"x-azure-clientip"),
+            host=host,
+            tenant_host=edge_host,
+            fdid=fdid,
+            azure_client_ip=azure_client_ip,
             peer_ip=peer[0] if peer else None,
         )
         if verdict.refused:

@@ -18,8 +18,10 @@ from litestar.types import Scope
 from stelly_core.db import Database
 from stelly_core.errors import exception_handlers
 from stelly_core.health import health_router
+from stelly_core.heap import settle_heap
 from stelly_core.localstack import database_url, redis_url
 from stelly_core.redis import connect_redis
+from stelly_core.settings import Environment
 
 from stelly_tenancy.hosts import EdgePolicy
 from stelly_tenancy.invalidation import InvalidationListener
@@ -135,6 +137,11 @@ class TenancyPlugin(InitPluginProtocol):
 
         policy = EdgePolicy(settings.frontdoor_id, settings.trusted_proxies)
         app_config.lifespan.append(lifespan)
+        if settings.environment is not Environment.TEST:
+            # Start-up hooks run after every lifespan, so the whole start-up
+            # heap is frozen. Not in tests, which start many apps in one
+            # process and should not keep each one's heap for good.
+            app_config.on_startup.append(settle_heap)
         app_config.middleware.append(TenancyMiddleware(_LazyResolver(context), policy))  # type: ignore[arg-type]
         app_config.exception_handlers = {**exception_handlers(), **app_config.exception_handlers}
         app_config.route_handlers.append(health_router(context.readiness_checks))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 import msgspec
@@ -23,11 +22,12 @@ from stelly_core.cachekeys import tenant_key
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Send
     from redis.asyncio import Redis
 
     from stelly_menu.domain.menu.schemas import Menu
 
-__all__ = ["CachedMenu", "MenuCache", "encode_menu", "etag_matches"]
+__all__ = ["MENU_CACHE_CONTROL", "CachedMenu", "MenuCache", "encode_menu", "etag_matches"]
 
 PAYLOAD_TTL = 300
 FLOOR_TTL = 7 * 24 * 3600
@@ -48,11 +48,56 @@ return 1
 """
 
 
-@dataclass(frozen=True, slots=True)
+#: Edges and browsers may keep the menu but must revalidate it (a cheap 304),
+#: so that a write is visible to the next read.
+MENU_CACHE_CONTROL = "public, no-cache"
+
+
 class CachedMenu:
-    version: int
-    etag: str
-    body: bytes
+    """One encoded menu version, with the response headers built once for every reader."""
+
+    __slots__ = ("body", "etag", "headers_200", "headers_304", "version")
+
+    def __init__(self, version: int, etag: str, body: bytes) -> None:
+        self.version = version
+        self.etag = etag
+        self.body = body
+        common = (
+            (b"etag", etag.encode("latin-1")),
+            (b"cache-control", MENU_CACHE_CONTROL.encode()),
+        )
+        self.headers_304: tuple[tuple[bytes, bytes], ...] = common
+        self.headers_200: tuple[tuple[bytes, bytes], ...] = (
+            *common,
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CachedMenu):
+            return NotImplemented
+        return (self.version, self.etag, self.body) == (other.version, other.etag, other.body)
+
+    def __hash__(self) -> int:
+        return hash((self.version, self.etag))
+
+    def __repr__(self) -> str:
+        return f"CachedMenu(version={self.version}, etag={self.etag}, {len(self.body)} bytes)"
+
+    async def reply(self, send: Send, *, not_modified: bool) -> None:
+        """Send this menu as the whole HTTP response: 200 with the body, or 304."""
+        start: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": 304 if not_modified else 200,
+            "headers": list(self.headers_304 if not_modified else self.headers_200),
+        }
+        await send(start)
+        body: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": b"" if not_modified else self.body,
+            "more_body": False,
+        }
+        await send(body)
 
 
 def encode_menu(menu: Menu) -> CachedMenu:
