@@ -2,13 +2,17 @@
 
 One shrink-on-load ``thumbnail`` from the file renders the largest variant
 (JPEG and WebP decode at a fraction of full size, so a 40 MP photo never
-exists in memory at full resolution); the smaller ones are resized from that
-in-memory result instead of decoding the original again. ``thumbnail``
-applies the EXIF orientation and converts to sRGB; saving keeps no metadata.
+exists in memory at full resolution); each smaller one is resized from the
+next larger in-memory result instead of decoding the original again. The
+largest variant's WebP encode, the longest step after decoding, runs on a
+second thread while this one resizes and encodes the smaller variants
+(libvips releases the GIL). ``thumbnail`` applies the EXIF orientation and
+converts to sRGB; saving keeps no metadata.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,12 +102,16 @@ def render_variants(
         str(source), ordered[0], height=_UNBOUNDED, size="down", fail_on="error"
     )
     largest = _to_srgb(largest).copy_memory()
-    rendered = {ordered[0]: _encode(largest, ordered[0])}
-    for target in ordered[1:]:
-        width = variant_width(target, largest.width)
-        if width == largest.width:
-            smaller = largest
-        else:
-            smaller = largest.thumbnail_image(width, height=_UNBOUNDED, size="down")
-        rendered[target] = _encode(smaller, target)
+    rendered: dict[int, RenderedVariant] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="webp") as side:
+        first = side.submit(_encode, largest, ordered[0])
+        previous = largest
+        for target in ordered[1:]:
+            width = variant_width(target, previous.width)
+            if width != previous.width:
+                previous = previous.thumbnail_image(
+                    width, height=_UNBOUNDED, size="down"
+                ).copy_memory()
+            rendered[target] = _encode(previous, target)
+        rendered[ordered[0]] = first.result()
     return [rendered[w] for w in widths]
