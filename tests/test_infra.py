@@ -268,3 +268,15 @@ def test_checkov_passes_on_infra_and_workflows() -> None:
 def test_checkov_passes_on_the_dockerfiles() -> None:
     files = [arg for path in DOCKERFILES for arg in ("-f", str(path.relative_to(ROOT)))]
     _assert_clean(_checkov(*files, "--framework", "dockerfile"), {"dockerfile"})
+
+
+def test_bicep_creates_the_media_containers_public_variants_private_originals() -> None:
+    from stelly_media.storage import CONTAINER, ORIGINALS_CONTAINER
+
+    storage = (INFRA / "modules/storage.bicep").read_text()
+    access = {}
+    for var, name in re.findall(r"var (\w+Container) = '([\w-]+)'", storage):
+        block = re.search(rf"name: {var}\n\s*properties: \{{\n\s*publicAccess: '(\w+)'", storage)
+        assert block, f"no container resource for {var}"
+        access[name] = block.group(1)
+    assert access == {CONTAINER: "Blob", ORIGINALS_CONTAINER: "None"}

@@ -1,6 +1,8 @@
 // Blob Storage for images: container stelly-assets with anonymous read of
-// blobs (the menu's image URLs are public), HTTPS only, TLS 1.2, no shared
-// keys (media and worker write with their identities).
+// blobs (the menu's image URLs are public) for the WebP variants, and the
+// private container stelly-originals for uploads as received (they still
+// carry EXIF metadata). HTTPS only, TLS 1.2, no shared keys (media and worker
+// write with their identities).
 param name string
 param location string
 param tags object
@@ -9,6 +11,7 @@ param blobContributorPrincipalIds array
 
 var blobContributor = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'ba92f5b4-2d11-453d-a403-e96b0029c9fe')
 var assetsContainer = 'stelly-assets'
+var originalsContainer = 'stelly-originals'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   // checkov:skip=CKV_AZURE_35: browsers fetch menu images straight from stelly-assets (SPEC §3, public URLs); a deny-by-default firewall would block them.
@@ -60,6 +63,14 @@ resource assets 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-
   }
 }
 
+resource originals 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: originalsContainer
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource contributors 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principalId in blobContributorPrincipalIds: {
   name: guid(account.id, principalId, blobContributor)
   scope: account
@@ -73,3 +84,4 @@ resource contributors 'Microsoft.Authorization/roleAssignments@2022-04-01' = [fo
 output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output assetsContainer string = assets.name
+output originalsContainer string = originals.name

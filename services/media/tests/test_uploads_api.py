@@ -47,7 +47,7 @@ async def test_upload_is_accepted_stored_and_queued(
         "height": 600,
         "variants": {},
     }
-    blob = store.container.get_blob_client(original_name(shop.tenant.id, image_id))
+    blob = store.originals.get_blob_client(original_name(shop.tenant.id, image_id))
     properties = await blob.get_blob_properties()
     assert properties.content_settings.content_type == "image/jpeg"
     entries = await redis.xrange(STREAM)
@@ -84,7 +84,7 @@ async def test_jpeg_declared_as_png_is_judged_by_content(
     )
     assert response.status_code == 202, response.text
     image_id = uuid.UUID(response.json()["id"])
-    blob = store.container.get_blob_client(original_name(shop.tenant.id, image_id))
+    blob = store.originals.get_blob_client(original_name(shop.tenant.id, image_id))
     assert (await blob.get_blob_properties()).content_settings.content_type == "image/jpeg"
 
 

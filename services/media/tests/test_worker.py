@@ -86,7 +86,12 @@ async def _ready_events(redis: Redis, tenant_id: int, image_id: str) -> list[dic
 
 
 async def test_upload_becomes_ready_with_every_variant_public(
-    client: Client, make_store: MakeStore, workers: Workers, redis: Redis, empty_queue: None
+    client: Client,
+    make_store: MakeStore,
+    workers: Workers,
+    redis: Redis,
+    store: BlobStore,
+    empty_queue: None,
 ) -> None:
     shop = await make_store()
     # a portrait photo stored sideways (EXIF orientation 6) with metadata to strip
@@ -112,6 +117,15 @@ async def test_upload_becomes_ready_with_every_variant_public(
             assert variant.height > variant.width  # the orientation was applied
             assert variant.interpretation == "srgb"
             assert not any(f.startswith(("exif", "xmp", "icc")) for f in variant.get_fields())
+
+        # the original, with its metadata, stays private: not next to the
+        # variants, and its own container refuses anonymous reads
+        original = original_name(shop.tenant.id, uuid.UUID(photo))
+        assert (await http.get(store.public_url(original))).status_code == 404
+        private = await http.get(f"{store.originals.url}/{original}")
+        assert private.status_code in (403, 404)
+        kept = await store.originals.download_blob(original)
+        assert b"secret GPS" in await kept.readall()
 
         tiny = await _wait_status(client, shop, small, "ready")
         widths = {}
@@ -169,7 +183,7 @@ async def test_poison_job_is_dead_lettered_and_the_image_failed(
     image_id = await _upload(client, shop, images.jpeg(640, 480))
     # the stored original rots: a JPEG start, garbage, a JPEG end; it can never decode
     garbage = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40 + b"\xff\xd9"
-    await store.container.upload_blob(
+    await store.originals.upload_blob(
         original_name(shop.tenant.id, uuid.UUID(image_id)), garbage, overwrite=True
     )
     await redis.xadd(STREAM, {"job": b"{not json"})  # and a message that is no job at all

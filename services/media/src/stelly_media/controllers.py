@@ -67,7 +67,7 @@ class ImageController(Controller):
                 lambda: inspect_upload(received.path, max_pixels=settings.media_max_pixels)
             )
             try:
-                await media.store.put_file(
+                await media.store.put_original(
                     original_name(tenant.id, image_id),
                     received.path,
                     content_type=header.format.content_type,

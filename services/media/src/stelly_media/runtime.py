@@ -53,9 +53,11 @@ class MediaPlugin(InitPluginProtocol):
                 await store.ensure_container()
             queue = open_queue(settings, self.context.redis)
             self._runtime = MediaRuntime(store, queue)
+            self.context.extra_checks["blob"] = store.ping
             try:
                 yield
             finally:
+                self.context.extra_checks.pop("blob", None)
                 self._runtime = None
                 await queue.close()
                 await store.close()

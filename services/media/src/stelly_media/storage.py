@@ -1,9 +1,13 @@
-"""The image store: Azure Blob Storage container ``stelly-assets`` (Azurite locally).
+"""The image store: Azure Blob Storage (Azurite locally).
 
-Blob names are ``{tenant_id}/images/{image_id}/original`` and
-``{tenant_id}/images/{image_id}/w{width}.webp``. The tenant part is the
-registry id, not the slug: a slug given up and taken again by another
-restaurant must never meet the old one's files (the same rule as Redis keys).
+Variants are ``{tenant_id}/images/{image_id}/w{width}.webp`` in the public
+container ``stelly-assets``. Originals are ``{tenant_id}/images/{image_id}/original``
+in the private container ``stelly-originals``: an upload still carries its
+metadata (EXIF GPS position, camera serial), and the menu names every image
+id, so in the public container anyone could fetch it (docs/decisions.md).
+The tenant part is the registry id, not the slug: a slug given up and taken
+again by another restaurant must never meet the old one's files (the same
+rule as Redis keys).
 """
 
 from __future__ import annotations
@@ -25,9 +29,19 @@ if TYPE_CHECKING:
     from azure.storage.blob.aio import ContainerClient
     from stelly_core.settings import Settings
 
-__all__ = ["CONTAINER", "BlobStore", "StorageNotConfigured", "original_name", "variant_name"]
+__all__ = [
+    "CONTAINER",
+    "ORIGINALS_CONTAINER",
+    "BlobStore",
+    "StorageNotConfigured",
+    "original_name",
+    "variant_name",
+]
 
+#: Public (anonymous blob read): the WebP variants only.
 CONTAINER = "stelly-assets"
+#: Private: uploads as received, read by the worker only.
+ORIGINALS_CONTAINER = "stelly-originals"
 _CHUNK = 4 * 1024 * 1024
 
 
@@ -46,11 +60,12 @@ def variant_name(tenant_id: int, image_id: uuid.UUID, width: int) -> str:
 
 
 class BlobStore:
-    """Reads and writes image blobs in one container."""
+    """Writes variants to the public container, originals to the private one."""
 
     def __init__(self, service: BlobServiceClient, *, public_base_url: str) -> None:
         self._service = service
         self.container: ContainerClient = service.get_container_client(CONTAINER)
+        self.originals: ContainerClient = service.get_container_client(ORIGINALS_CONTAINER)
         self.public_base_url = public_base_url.rstrip("/")
 
     @classmethod
@@ -86,22 +101,28 @@ class BlobStore:
         await self._service.close()
 
     async def ensure_container(self) -> None:
-        """Create the container with anonymous blob read (development only)."""
+        """Create the containers when missing (development only; Bicep does it in Azure).
+
+        The variants' with anonymous blob read, the originals' private.
+        """
         with contextlib.suppress(ResourceExistsError):
             await self.container.create_container(public_access="blob")
+        with contextlib.suppress(ResourceExistsError):
+            await self.originals.create_container()
 
     async def ping(self) -> None:
-        """Raise unless the container answers."""
+        """Raise unless both containers answer."""
         await self.container.get_container_properties()
+        await self.originals.get_container_properties()
 
     def public_url(self, blob_name: str) -> str:
         return f"{self.public_base_url}/{blob_name}"
 
-    async def put_file(self, name: str, path: Path, *, content_type: str) -> None:
-        """Upload a file, streamed in blocks, replacing any blob of that name."""
+    async def put_original(self, name: str, path: Path, *, content_type: str) -> None:
+        """Upload an original to the private container, streamed in blocks (replaces)."""
         with path.open("rb") as data:
             length = os.fstat(data.fileno()).st_size
-            await self.container.upload_blob(
+            await self.originals.upload_blob(
                 name,
                 data,
                 length=length,
@@ -122,9 +143,9 @@ class BlobStore:
             ),
         )
 
-    async def get_to_file(self, name: str, path: Path) -> None:
-        """Download a blob into ``path``, chunk by chunk."""
-        downloader = await self.container.download_blob(name)
+    async def get_original(self, name: str, path: Path) -> None:
+        """Download an original into ``path``, chunk by chunk."""
+        downloader = await self.originals.download_blob(name)
         with path.open("wb") as out:
             async for chunk in downloader.chunks():
                 out.write(chunk)

@@ -155,7 +155,7 @@ class Worker:
             return  # unknown, or a duplicate delivery of a finished job
         with tempfile.TemporaryDirectory(prefix="stelly-media-") as tmp:
             source = Path(tmp) / "original"
-            await self.store.get_to_file(original_name(tenant.id, job.image_id), source)
+            await self.store.get_original(original_name(tenant.id, job.image_id), source)
             variants = await anyio.to_thread.run_sync(render_variants, source)
         for variant in variants:
             await self.store.put_variant(

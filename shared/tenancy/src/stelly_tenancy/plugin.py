@@ -50,6 +50,8 @@ class ServiceContext:
         self._redis: Redis | None = None
         self._resolver: TenantResolver | None = None
         self._listener: InvalidationListener | None = None
+        #: further readiness checks a service adds while its own parts are open
+        self.extra_checks: dict[str, Callable[[], Awaitable[Any]]] = {}
 
     @property
     def db(self) -> Database:
@@ -100,7 +102,9 @@ class ServiceContext:
             checks["database"] = self._db.ping
         if self._redis is not None:
             checks["redis"] = self._redis.ping
-        return checks or {"startup": _not_started}
+        if not checks:
+            return {"startup": _not_started}
+        return {**checks, **self.extra_checks}
 
 
 async def _not_started() -> None:
