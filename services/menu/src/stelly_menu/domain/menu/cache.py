@@ -54,7 +54,10 @@ MENU_CACHE_CONTROL = "public, no-cache"
 
 
 class CachedMenu:
-    """One encoded menu version, with the response headers built once for every reader."""
+    """One encoded menu version, with its response headers built once.
+
+    One is made per Redis read and shared by every request that read serves.
+    """
 
     __slots__ = ("body", "etag", "headers_200", "headers_304", "version")
 
@@ -77,9 +80,6 @@ class CachedMenu:
         if not isinstance(other, CachedMenu):
             return NotImplemented
         return (self.version, self.etag, self.body) == (other.version, other.etag, other.body)
-
-    def __hash__(self) -> int:
-        return hash((self.version, self.etag))
 
     def __repr__(self) -> str:
         return f"CachedMenu(version={self.version}, etag={self.etag}, {len(self.body)} bytes)"

@@ -12,7 +12,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from stelly_tenancy.middleware import current_tenant, tenant_host
 from stelly_tenancy.staff import MENU_EDITORS, staff_guard
 
-from stelly_menu.domain.menu.cache import MENU_CACHE_CONTROL, etag_matches
+from stelly_menu.domain.menu.cache import etag_matches
 from stelly_menu.domain.menu.schemas import Menu
 from stelly_menu.domain.menu.services import published_menu
 from stelly_menu.domain.store import services
@@ -20,7 +20,7 @@ from stelly_menu.domain.store.hours import is_open
 from stelly_menu.domain.store.schemas import AdminStore, AdminStorePatch, StoreOut
 from stelly_menu.runtime import runtime_of
 
-__all__ = ["MENU_CACHE_CONTROL", "AdminStoreController", "StorefrontController", "realtime_url"]
+__all__ = ["AdminStoreController", "StorefrontController", "realtime_url"]
 
 
 def _if_none_match(scope: Scope) -> str | None:
@@ -77,8 +77,9 @@ class StorefrontController(Controller):
     async def menu(self, request: Request[Any, Any, Any]) -> ASGIApp:
         """The published menu, pre-encoded; ``If-None-Match`` answers 304.
 
-        The hottest route: it answers with the cached bytes and the headers
-        built once per menu version, skipping Litestar's response encoding.
+        The hottest route: it answers with the cached bytes and headers built
+        once per Redis read (:meth:`CachedMenu.reply`), skipping Litestar's
+        response encoding.
         """
         runtime = runtime_of(request)
         cached = await published_menu(
