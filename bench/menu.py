@@ -45,7 +45,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from litestar import Litestar, Request, Response, get
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp
 from stelly_core.heap import settle_heap
 from stelly_menu.domain.menu.cache import CachedMenu
 
@@ -93,12 +93,7 @@ def bare_app() -> Litestar:
     async def prebuilt(request: Request[Any, Any, Any]) -> ASGIApp:
         # the menu route's own way of answering (headers built once, no
         # Response object), without tenancy and Redis: the stricter baseline
-        not_modified = request.headers.get("if-none-match") == etag
-
-        async def reply(scope: Scope, receive: Receive, send: Send) -> None:
-            await cached.reply(send, not_modified=not_modified)
-
-        return reply
+        return cached.response(not_modified=request.headers.get("if-none-match") == etag)
 
     @get("/healthz", sync_to_thread=False)
     def healthz() -> dict[str, str]:

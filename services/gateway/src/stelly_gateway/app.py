@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from stelly_core.asgi import first_headers
 
 from stelly_gateway.headers import upstream_request_headers
 from stelly_gateway.proxy import proxy_http, proxy_websocket
@@ -30,13 +31,6 @@ __all__ = ["Gateway", "create_app"]
 _access = logging.getLogger("stelly.gateway.access")
 
 
-def _host(scope: Scope) -> str:
-    for key, value in scope["headers"]:
-        if key == b"host":
-            return str(value.decode("latin-1"))
-    return ""
-
-
 class Gateway:
     """The edge in front of menu, realtime and media."""
 
@@ -52,7 +46,8 @@ class Gateway:
         started = time.perf_counter()
         request_id = uuid.uuid4().hex
         path = scope["path"]
-        host = _host(scope)
+        [host_header] = first_headers(scope, b"host")
+        host = host_header or ""
         client = scope.get("client")
         client_ip = client[0] if client else "0.0.0.0"
         status = await self._dispatch(scope, receive, send, path, host, client_ip, request_id)

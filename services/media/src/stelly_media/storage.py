@@ -64,7 +64,7 @@ class BlobStore:
 
     def __init__(self, service: BlobServiceClient, *, public_base_url: str) -> None:
         self._service = service
-        self.container: ContainerClient = service.get_container_client(CONTAINER)
+        self.assets: ContainerClient = service.get_container_client(CONTAINER)
         self.originals: ContainerClient = service.get_container_client(ORIGINALS_CONTAINER)
         self.public_base_url = public_base_url.rstrip("/")
 
@@ -94,7 +94,7 @@ class BlobStore:
                 "one is needed for media"
             )
         store = cls(service, public_base_url="")
-        store.public_base_url = (settings.assets_base_url or store.container.url).rstrip("/")
+        store.public_base_url = (settings.assets_base_url or store.assets.url).rstrip("/")
         return store
 
     async def close(self) -> None:
@@ -106,13 +106,13 @@ class BlobStore:
         The variants' with anonymous blob read, the originals' private.
         """
         with contextlib.suppress(ResourceExistsError):
-            await self.container.create_container(public_access="blob")
+            await self.assets.create_container(public_access="blob")
         with contextlib.suppress(ResourceExistsError):
             await self.originals.create_container()
 
     async def ping(self) -> None:
         """Raise unless both containers answer."""
-        await self.container.get_container_properties()
+        await self.assets.get_container_properties()
         await self.originals.get_container_properties()
 
     def public_url(self, blob_name: str) -> str:
@@ -134,7 +134,7 @@ class BlobStore:
 
     async def put_variant(self, name: str, data: bytes) -> None:
         """Write a WebP variant with its immutable cache header (idempotent)."""
-        await self.container.upload_blob(
+        await self.assets.upload_blob(
             name,
             data,
             overwrite=True,

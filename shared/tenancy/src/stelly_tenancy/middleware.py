@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
+from stelly_core.asgi import first_headers
 from stelly_core.errors import PROBLEM_JSON, problem_body
 
 from stelly_tenancy.hosts import judge_edge
@@ -38,19 +39,6 @@ __all__ = ["HEALTH_PATHS", "TenancyMiddleware", "client_ip", "current_tenant", "
 HEALTH_PATHS = ("^/healthz$", "^/readyz$")
 _log = logging.getLogger("stelly.tenancy")
 WS_POLICY_VIOLATION = 1008
-
-
-_EDGE_HEADERS = {b"host": 0, b"x-tenant-host": 1, b"x-azure-fdid": 2, b"x-azure-clientip": 3}
-
-
-def _edge_headers(scope: Scope) -> list[str | None]:
-    """``Host``, ``X-Tenant-Host``, ``X-Azure-FDID``, ``X-Azure-ClientIP``: the first of each."""
-    found: list[str | None] = [None, None, None, None]
-    for key, value in scope["headers"]:
-        at = _EDGE_HEADERS.get(key)
-        if at is not None and found[at] is None:
-            found[at] = value.decode("latin-1")
-    return found
 
 
 def current_tenant(connection: ASGIConnection[Any, Any, Any, Any]) -> Tenant:
@@ -82,7 +70,9 @@ class TenancyMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         peer = scope.get("client")
-        host, edge_host, fdid, azure_client_ip = _edge_headers(scope)
+        host, edge_host, fdid, azure_client_ip = first_headers(
+            scope, b"host", b"x-tenant-host", b"x-azure-fdid", b"x-azure-clientip"
+        )
         verdict = judge_edge(
             self.policy,
             host=host,

@@ -22,7 +22,14 @@ from stelly_core.cachekeys import tenant_key
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Send
+    from litestar.types import (
+        ASGIApp,
+        HTTPResponseBodyEvent,
+        HTTPResponseStartEvent,
+        Receive,
+        Scope,
+        Send,
+    )
     from redis.asyncio import Redis
 
     from stelly_menu.domain.menu.schemas import Menu
@@ -84,20 +91,24 @@ class CachedMenu:
     def __repr__(self) -> str:
         return f"CachedMenu(version={self.version}, etag={self.etag}, {len(self.body)} bytes)"
 
-    async def reply(self, send: Send, *, not_modified: bool) -> None:
-        """Send this menu as the whole HTTP response: 200 with the body, or 304."""
+    def response(self, *, not_modified: bool) -> ASGIApp:
+        """This menu as a whole HTTP response (an ASGI app): 200 with the body, or 304."""
         start: HTTPResponseStartEvent = {
             "type": "http.response.start",
             "status": 304 if not_modified else 200,
             "headers": list(self.headers_304 if not_modified else self.headers_200),
         }
-        await send(start)
         body: HTTPResponseBodyEvent = {
             "type": "http.response.body",
             "body": b"" if not_modified else self.body,
             "more_body": False,
         }
-        await send(body)
+
+        async def send_response(scope: Scope, receive: Receive, send: Send) -> None:
+            await send(start)
+            await send(body)
+
+        return send_response
 
 
 def encode_menu(menu: Menu) -> CachedMenu:

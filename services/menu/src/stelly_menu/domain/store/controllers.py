@@ -8,7 +8,8 @@ from typing import Any
 from litestar import Controller, Request, get, patch
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp
+from stelly_core.asgi import first_headers
 from stelly_tenancy.middleware import current_tenant, tenant_host
 from stelly_tenancy.staff import MENU_EDITORS, staff_guard
 
@@ -21,13 +22,6 @@ from stelly_menu.domain.store.schemas import AdminStore, AdminStorePatch, StoreO
 from stelly_menu.runtime import runtime_of
 
 __all__ = ["AdminStoreController", "StorefrontController", "realtime_url"]
-
-
-def _if_none_match(scope: Scope) -> str | None:
-    for key, value in scope["headers"]:
-        if key == b"if-none-match":
-            return value.decode("latin-1")
-    return None
 
 
 def realtime_url(request: Request[Any, Any, Any]) -> str:
@@ -78,19 +72,15 @@ class StorefrontController(Controller):
         """The published menu, pre-encoded; ``If-None-Match`` answers 304.
 
         The hottest route: it answers with the cached bytes and headers built
-        once per Redis read (:meth:`CachedMenu.reply`), skipping Litestar's
+        once per Redis read (:meth:`CachedMenu.response`), skipping Litestar's
         response encoding.
         """
         runtime = runtime_of(request)
         cached = await published_menu(
             runtime.db, runtime.cache, current_tenant(request), runtime.settings.assets_base_url
         )
-        not_modified = etag_matches(_if_none_match(request.scope), cached.etag)
-
-        async def reply(scope: Scope, receive: Receive, send: Send) -> None:
-            await cached.reply(send, not_modified=not_modified)
-
-        return reply
+        [if_none_match] = first_headers(request.scope, b"if-none-match")
+        return cached.response(not_modified=etag_matches(if_none_match, cached.etag))
 
 
 class AdminStoreController(Controller):
