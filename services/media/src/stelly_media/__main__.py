@@ -7,7 +7,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    import uvicorn
+    from stelly_core.serving import serve
     from stelly_core.settings import SettingsError, load_settings
 
     from stelly_media.app import create_app
@@ -27,7 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, log_level="info")
+    # drains on SIGTERM (SPEC §8): an upload that is streaming completes
+    serve(
+        app,
+        app.state["lifecycle"],
+        host=args.host,
+        port=args.port,
+        proxy_headers=False,
+        log_level="info",
+    )
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-import uvicorn
+from stelly_core.serving import serve
 from stelly_core.settings import SettingsError, load_settings
 
 from stelly_menu.app import create_app
@@ -17,7 +17,7 @@ DEFAULT_PORT = 8001
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until interrupted; a bad setting stops start-up with its name."""
+    """Serve until SIGTERM/SIGINT, then drain (SPEC §8); a bad setting stops start-up with its name."""
     parser = argparse.ArgumentParser(prog="stelly-menu", description="Stelly menu service")
     parser.add_argument("--host", default=os.environ.get("STELLY_MENU_HOST", "127.0.0.1"))
     parser.add_argument(
@@ -30,8 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"stelly-menu: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    serve(
+        app,
+        app.state["lifecycle"],
         host=args.host,
         port=args.port,
         log_level=args.log_level,

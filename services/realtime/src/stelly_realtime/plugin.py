@@ -22,7 +22,7 @@ __all__ = ["RealtimePlugin"]
 
 
 class RealtimePlugin(InitPluginProtocol):
-    """``/ws/v1`` and the hub's lifespan; list it after :class:`TenancyPlugin`.
+    """``/ws/v1``, the hub's lifespan and the spread close on drain; list it after :class:`TenancyPlugin`.
 
     Args:
         tenancy: the app's tenancy plugin, whose Redis client the hub uses.
@@ -46,6 +46,9 @@ class RealtimePlugin(InitPluginProtocol):
                 await service.stop()
 
         app_config.lifespan.append(lifespan)
+        # after the drain delay: 1012 to every socket, spread over the close window,
+        # so that clients do not all reconnect (to the other replicas) at once
+        context.lifecycle.on_drain(lambda: service.close_spread(service.config.close_window))
         app_config.route_handlers.append(realtime_socket)
         app_config.state["realtime"] = service
         return app_config

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import uvicorn
+from stelly_core.serving import DrainingServer
 from stelly_core.settings import SettingsError, load_settings
 
 from stelly_realtime.app import create_app
@@ -26,7 +27,8 @@ def uvicorn_config(app: object, config: RealtimeConfig, *, host: str, port: int)
     """The server settings every realtime process runs with.
 
     The sans-I/O websockets protocol keeps no task per socket (pings are
-    timers), answers SIGTERM with a 1012 close on every socket, and only
+    timers), closes with 1012 whatever socket is still open at shutdown (the
+    drain has already closed the others, spread over a window), and only
     suspends a send when the socket's write buffer is full. No per-message
     deflate: its zlib state costs far more per socket than our small frames
     save, and without it an event is framed once for every socket
@@ -41,7 +43,6 @@ def uvicorn_config(app: object, config: RealtimeConfig, *, host: str, port: int)
         ws_max_size=config.max_message_bytes,
         ws_ping_interval=config.ping_interval,
         ws_ping_timeout=config.ping_timeout,
-        timeout_graceful_shutdown=5,
         lifespan="on",
         access_log=False,
         log_level="warning",
@@ -62,8 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     config = RealtimeConfig()
-    server = uvicorn.Server(
-        uvicorn_config(create_app(settings, config=config), config, host=args.host, port=args.port)
+    app = create_app(settings, config=config)
+    server = DrainingServer(
+        uvicorn_config(app, config, host=args.host, port=args.port), app.state["lifecycle"]
     )
     server.run()
     return 0

@@ -116,6 +116,16 @@ class Settings(BaseModel):
         40_000_000, gt=0, validation_alias=AliasChoices("STELLY_MEDIA_MAX_PIXELS")
     )
     state_dir: Path = Field(Path(".stelly"), validation_alias=AliasChoices("STELLY_STATE_DIR"))
+    #: After SIGTERM, /readyz answers 503 while the process keeps serving this long,
+    #: so the edge stops routing to it before it stops accepting (SPEC §8).
+    drain_seconds: float = Field(
+        5.0, ge=0, le=300, validation_alias=AliasChoices("STELLY_DRAIN_SECONDS")
+    )
+    #: Then in-flight work (requests, uploads, spread WebSocket closes, the job
+    #: at hand) gets at most this long before the process exits.
+    shutdown_seconds: float = Field(
+        15.0, gt=0, le=600, validation_alias=AliasChoices("STELLY_SHUTDOWN_SECONDS")
+    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -3,7 +3,8 @@
 One :class:`TenancyPlugin` per app: it opens the database pool and the Redis
 client in the app's lifespan, starts the tenant-cache invalidation listener,
 installs the tenancy middleware, the problem-details handlers and the health
-routes, and provides ``settings``, ``db``, ``redis`` and ``tenant`` as
+routes, holds the process's drain state (``app.state["lifecycle"]``, which
+``/readyz`` reports and :func:`stelly_core.serving.serve` drives), and provides ``settings``, ``db``, ``redis`` and ``tenant`` as
 dependencies.
 """
 
@@ -19,6 +20,7 @@ from stelly_core.db import Database
 from stelly_core.errors import exception_handlers
 from stelly_core.health import health_router
 from stelly_core.heap import settle_heap
+from stelly_core.lifecycle import Lifecycle
 from stelly_core.localstack import database_url, redis_url
 from stelly_core.redis import connect_redis
 from stelly_core.settings import Environment
@@ -46,6 +48,8 @@ class ServiceContext:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        #: the drain state; services add their drain hooks to it
+        self.lifecycle = Lifecycle.from_settings(settings)
         self._db: Database | None = None
         self._redis: Redis | None = None
         self._resolver: TenantResolver | None = None
@@ -148,8 +152,12 @@ class TenancyPlugin(InitPluginProtocol):
             app_config.on_startup.append(settle_heap)
         app_config.middleware.append(TenancyMiddleware(_LazyResolver(context), policy))  # type: ignore[arg-type]
         app_config.exception_handlers = {**exception_handlers(), **app_config.exception_handlers}
-        app_config.route_handlers.append(health_router(context.readiness_checks))
+        lifecycle = context.lifecycle
+        app_config.route_handlers.append(
+            health_router(context.readiness_checks, lambda: lifecycle.draining)
+        )
         app_config.state["context"] = context
+        app_config.state["lifecycle"] = lifecycle
 
         def provide_tenant(scope: Scope) -> Tenant:
             tenant: Tenant = scope["state"]["tenant"]
