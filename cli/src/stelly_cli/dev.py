@@ -3,9 +3,14 @@
 Starts embedded PostgreSQL and Valkey and the Azurite storage emulator under
 ``.stelly/`` unless URLs / a connection string are configured, publishes the
 URLs for other ``stelly`` commands of this checkout, migrates, seeds the demo
-tenants, then starts menu, realtime, media, the media worker and the gateway,
-waits until each is healthy and prints the URLs. Ctrl-C (or SIGTERM) stops
-everything it started. Data persists between runs; ``make reset`` wipes it.
+tenants, then starts menu, realtime, media, the media worker (as many
+replicas of each as ``--replicas`` / ``STELLY_DEV_REPLICAS`` say, 1 by
+default) and the gateway, waits until each is ready and prints the URLs.
+A process that crashes is restarted with backoff (:mod:`stelly_cli.supervisor`);
+``stelly dev status`` and ``stelly dev restart SERVICE`` act on the running
+stack through its control socket (:mod:`stelly_cli.control`). Only Ctrl-C (or
+SIGTERM) stops everything it started. Data persists between runs;
+``make reset`` wipes it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import secrets
 import signal
@@ -33,15 +39,18 @@ from stelly_core.localstack import (
 from stelly_core.settings import SettingsError, load_settings
 from stelly_tenancy.migrator import migrate as run_migrations
 
+from stelly_cli.control import ControlServer, NoStack, request
 from stelly_cli.migrate import print_report
 from stelly_cli.runtime import connections
 from stelly_cli.seed import DEMO_PASSWORD, DEMO_TENANTS, seed_demo_tenants
-from stelly_cli.supervisor import Child, Supervisor
+from stelly_cli.supervisor import ServiceSpec, Supervisor
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from stelly_core.settings import Settings
 
-__all__ = ["dev"]
+__all__ = ["SERVICES", "dev", "parse_replicas"]
 
 
 def _repo_root() -> Path:
@@ -59,30 +68,81 @@ async def _prepare(settings: Settings) -> None:
             click.echo(line)
 
 
-def _azurite(root: Path, state_dir: Path, port: int) -> Child:
+SERVICES = ("menu", "realtime", "media", "worker")
+
+
+def parse_replicas(text: str | None) -> dict[str, int]:
+    """``menu=2,realtime=2,media=2,worker=2`` → replicas per service (1 for each not named).
+
+    Raises:
+        click.BadParameter: for an unknown service or a count outside 1..8.
+    """
+    counts = dict.fromkeys(SERVICES, 1)
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in counts:
+            raise click.BadParameter(
+                f"unknown service {name!r} (one of {', '.join(SERVICES)})", param_hint="--replicas"
+            )
+        try:
+            count = int(value)
+        except ValueError:
+            count = 0
+        if not 1 <= count <= 8:
+            raise click.BadParameter(f"{name}: replicas must be 1..8", param_hint="--replicas")
+        counts[name] = count
+    return counts
+
+
+def _azurite_spec(root: Path, state_dir: Path, port: int) -> ServiceSpec:
     location = state_dir / "azurite"
     location.mkdir(parents=True, exist_ok=True)
     try:
         argv = azurite_command(root, port, location)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
-    return Child(
+    return ServiceSpec(
         "azurite",
-        argv,
-        health_url=None,
+        lambda _port: argv,
+        health_path=None,
+        listens=False,
         stop_signal=signal.SIGINT,  # Azurite saves its metadata and exits on Ctrl-C
     )
 
 
-def _service(name: str, module: str, port: int | None) -> Child | None:
-    if importlib.util.find_spec(module) is None:
-        click.secho(f"{name}: package {module} is not installed, skipped", fg="yellow", err=True)
-        return None
-    argv = [sys.executable, "-m", module]
-    if port is not None:
-        argv += ["--port", str(port)]
-    health = f"http://127.0.0.1:{port}/healthz" if port is not None else None
-    return Child(name, argv, health_url=health)
+def _module_argv(module: str) -> Callable[[int | None], list[str]]:
+    def argv(port: int | None) -> list[str]:
+        return [sys.executable, "-m", module] + ([] if port is None else ["--port", str(port)])
+
+    return argv
+
+
+def _service_specs() -> dict[str, ServiceSpec]:
+    specs = {
+        "menu": ServiceSpec("menu", _module_argv("stelly_menu"), origin="menu"),
+        "realtime": ServiceSpec("realtime", _module_argv("stelly_realtime"), origin="realtime"),
+        "media": ServiceSpec("media", _module_argv("stelly_media"), origin="media"),
+        "worker": ServiceSpec(
+            "worker", _module_argv("stelly_media.worker"), health_path=None, listens=False
+        ),
+    }
+    for name, module in (
+        ("menu", "stelly_menu"),
+        ("realtime", "stelly_realtime"),
+        ("media", "stelly_media"),
+    ):
+        if importlib.util.find_spec(module) is None:
+            click.secho(
+                f"{name}: package {module} is not installed, skipped", fg="yellow", err=True
+            )
+            del specs[name]
+    if "media" not in specs:
+        specs.pop("worker", None)
+    return specs
 
 
 def _wait_port(port: int, timeout: float = 30.0) -> None:
@@ -96,26 +156,50 @@ def _wait_port(port: int, timeout: float = 30.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--port", type=int, default=None, help="Gateway port (default STELLY_PORT or 8080).")
 @click.option("--menu-port", type=int, default=8001, show_default=True)
 @click.option("--realtime-port", type=int, default=8002, show_default=True)
 @click.option("--media-port", type=int, default=8003, show_default=True)
 @click.option("--azurite-port", type=int, default=10000, show_default=True)
+@click.option(
+    "--replicas",
+    envvar="STELLY_DEV_REPLICAS",
+    default=None,
+    help="Replicas per service, e.g. menu=2,realtime=2,media=2,worker=2 "
+    "(also STELLY_DEV_REPLICAS; 1 each by default). Extra replicas take free ports.",
+)
+@click.pass_context
 def dev(
-    port: int | None, menu_port: int, realtime_port: int, media_port: int, azurite_port: int
+    ctx: click.Context,
+    port: int | None,
+    menu_port: int,
+    realtime_port: int,
+    media_port: int,
+    azurite_port: int,
+    replicas: str | None,
 ) -> None:
-    """Start the whole local stack; Ctrl-C stops everything it started."""
+    """Start the whole local stack; Ctrl-C stops everything it started.
+
+    From another terminal: `stelly dev status` lists its processes and
+    `stelly dev restart SERVICE` replaces a service's replicas one at a time.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    counts = parse_replicas(replicas)
     try:
         settings = load_settings()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     gateway_port = port or int(os.environ.get("STELLY_PORT", "8080"))
+    first_ports = {"menu": menu_port, "realtime": realtime_port, "media": media_port}
     root = _repo_root()
     state_dir = settings.state_dir.resolve()
+    run_dir = state_dir / "run"
     frontdoor_id = settings.frontdoor_id or f"local-{secrets.token_hex(8)}"
     postgres = valkey = None
     supervisor: Supervisor | None = None
+    control: ControlServer | None = None
     stop_requested = False
 
     def request_stop(*_: object) -> None:
@@ -148,52 +232,53 @@ def dev(
             "STELLY_MENU_URL": f"http://127.0.0.1:{menu_port}",
             "STELLY_REALTIME_URL": f"http://127.0.0.1:{realtime_port}",
             "STELLY_MEDIA_URL": f"http://127.0.0.1:{media_port}",
+            "STELLY_UPSTREAMS_FILE": str(run_dir / "upstreams.json"),
             "STELLY_WEB_DIST": str(root / "web" / "dist"),
             "STELLY_REALTIME_PUBLIC_URL": settings.realtime_public_url
             or f"ws://{{host}}:{gateway_port}/ws/v1",
         }
-        supervisor = Supervisor(env)
+        supervisor = Supervisor(env, run_dir)
         if not (settings.blob_connection_string or settings.blob_account_url):
-            supervisor.start(_azurite(root, state_dir, azurite_port))
+            supervisor.add(_azurite_spec(root, state_dir, azurite_port))
             _wait_port(azurite_port)
             supervisor.base_env |= {
                 "STELLY_BLOB_CONNECTION_STRING": azurite_connection_string(azurite_port),
                 "STELLY_ASSETS_BASE_URL": settings.assets_base_url
                 or f"http://127.0.0.1:{azurite_port}/devstoreaccount1/stelly-assets",
             }
-        children = [
-            _service("menu", "stelly_menu", menu_port),
-            _service("realtime", "stelly_realtime", realtime_port),
-            _service("media", "stelly_media", media_port),
-            _service("media-worker", "stelly_media.worker", None),
-            _service("gateway", "stelly_gateway", None),
-        ]
-        for child in children:
-            if child is not None:
-                if child.name == "gateway":
-                    child.health_url = f"http://127.0.0.1:{gateway_port}/healthz"
-                supervisor.start(child)
-        for child in children:
-            if child is not None:
-                supervisor.wait_healthy(child)
+        started = []
+        for name, spec in _service_specs().items():
+            for index in range(counts[name]):
+                wanted = first_ports.get(name) if index == 0 else None
+                started.append(supervisor.add(spec, wanted))
+        gateway = ServiceSpec(
+            "gateway",
+            lambda _port: [sys.executable, "-m", "stelly_gateway"],  # its port: STELLY_PORT
+            health_path="/healthz",
+        )
+        started.append(supervisor.add(gateway, gateway_port))
+        for replica in started:
+            supervisor.wait_ready(replica)
+        control = ControlServer(supervisor, state_dir)
         base = settings.base_domain
         click.echo("")
         click.secho(f"Stelly is running: http://localhost:{gateway_port}", bold=True)
-        for spec in DEMO_TENANTS:
+        for demo in DEMO_TENANTS:
             click.echo(
-                f"  http://{spec.slug}.{base}:{gateway_port}/api/v1/store/menu"
-                f"   owner {spec.owner_email} / {DEMO_PASSWORD}"
+                f"  http://{demo.slug}.{base}:{gateway_port}/api/v1/store/menu"
+                f"   owner {demo.owner_email} / {DEMO_PASSWORD}"
             )
-        click.echo("Press Ctrl-C to stop.")
+        shown = ", ".join(f"{name}={count}" for name, count in counts.items())
+        click.echo(f"Replicas: {shown}. `stelly dev status` lists them. Press Ctrl-C to stop.")
         while not stop_requested:
-            dead = supervisor.dead_child()
-            if dead is not None:
-                raise click.ClickException(f"{dead.name} exited unexpectedly; stopping the stack")
-            time.sleep(0.5)
+            supervisor.tick()
+            time.sleep(0.25)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         click.echo("stopping...")
+        if control is not None:
+            control.close()
         if supervisor is not None:
             supervisor.stop_all()
         with contextlib.suppress(FileNotFoundError):
@@ -203,3 +288,48 @@ def dev(
         if postgres is not None:
             postgres.stop()
         click.echo("stopped.")
+
+
+def _state_dir() -> Path:
+    try:
+        return load_settings().state_dir.resolve()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@dev.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of processes.")
+def dev_status(as_json: bool) -> None:
+    """List every process of the running stack: service, replica, pid, port, state."""
+    try:
+        answer = next(iter(request(_state_dir(), {"op": "status"})), {})
+    except NoStack as exc:
+        raise click.ClickException(str(exc)) from None
+    processes = answer.get("processes", [])
+    if as_json:
+        click.echo(json.dumps(processes, indent=2))
+        return
+    click.echo(f"{'SERVICE':<10} {'REPLICA':>7} {'PID':>8} {'PORT':>6}  STATE      RESTARTS")
+    for p in processes:
+        click.echo(
+            f"{p['service']:<10} {p['replica']:>7} {p['pid'] or '-':>8} {p['port'] or '-':>6}"
+            f"  {p['state']:<10} {p.get('restarts', 0)}"
+        )
+
+
+@dev.command("restart")
+@click.argument("service", type=click.Choice(SERVICES))
+def dev_restart(service: str) -> None:
+    """Rolling restart of SERVICE: a new replica is ready before an old one drains."""
+    try:
+        for line in request(_state_dir(), {"op": "restart", "service": service}):
+            if "message" in line:
+                click.echo(line["message"])
+            elif line.get("ok"):
+                click.echo(f"{service}: rolling restart done")
+                return
+            else:
+                raise click.ClickException(line.get("error", "restart failed"))
+    except NoStack as exc:
+        raise click.ClickException(str(exc)) from None
+    raise click.ClickException("the stack stopped answering during the restart")
