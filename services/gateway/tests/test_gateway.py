@@ -174,12 +174,13 @@ async def test_other_paths_get_the_landing_page(client: httpx.AsyncClient) -> No
     assert "pizza.localhost:8080" in response.text
 
 
-async def test_upstream_down_is_a_502_problem(stack: dict[str, object]) -> None:
+async def test_upstream_down_is_a_503_problem_with_retry_after(stack: dict[str, object]) -> None:
     async with httpx.AsyncClient(base_url=str(stack["dead_url"])) as c:
         response = await c.post(
             "/api/v1/media/images", content=b"x", headers={"host": "pizza.localhost"}
         )
-    assert response.status_code == 502
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "upstream_unavailable"
 

@@ -1,12 +1,20 @@
-"""The gateway's ASGI app: route, rewrite edge headers, proxy, log.
+"""The gateway's ASGI app: route, rewrite edge headers, balance, proxy, log.
 
 A plain ASGI app rather than a Litestar one: it only forwards bytes, and
 every framework layer would sit between the client and the service on every
 request (docs/decisions.md).
+
+Invariants: each proxied origin has a replica list (``infra/routing.json``'s
+local URL, replaced by ``STELLY_*_URL``, replaced at run time by
+``STELLY_UPSTREAMS_FILE`` for the origins it names); the lifespan owns the
+one HTTP client session and the one health-check task, and stops the task
+before it closes the session.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -16,10 +24,14 @@ import aiohttp
 from stelly_core.asgi import first_headers
 
 from stelly_gateway.headers import upstream_request_headers
-from stelly_gateway.proxy import proxy_http, proxy_websocket
+from stelly_gateway.health import HealthMonitor
+from stelly_gateway.proxy import proxy_http, send_unavailable
+from stelly_gateway.replicas import Upstreams
 from stelly_gateway.routing import load_routing_table
 from stelly_gateway.settings import load_gateway_settings
 from stelly_gateway.static import serve_static
+from stelly_gateway.upstreams_file import UpstreamsFile
+from stelly_gateway.websocket import proxy_websocket
 
 if TYPE_CHECKING:
     from stelly_gateway.asgi import Receive, Scope, Send
@@ -29,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["Gateway", "create_app"]
 
 _access = logging.getLogger("stelly.gateway.access")
+_UPSTREAM_KEEPALIVE = 4.0
 
 
 class Gateway:
@@ -38,6 +51,15 @@ class Gateway:
         self.settings = settings
         self.table = table
         self.session: aiohttp.ClientSession | None = None
+        self.upstreams = Upstreams(table.health_paths)
+        for origin, url in table.origin_urls.items():
+            self.upstreams.set_urls(origin, settings.upstreams.get(origin) or (url,), trusted=True)
+        self.upstreams_file = (
+            UpstreamsFile(settings.upstreams_file, self.upstreams)
+            if settings.upstreams_file is not None
+            else None
+        )
+        self._health: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -81,7 +103,7 @@ class Gateway:
                 await send({"type": "websocket.close", "code": 1008, "reason": "not_found"})
                 return 404
             return await serve_static(self.settings.web_dist, path, host, send)
-        upstream = self.settings.upstreams.get(route.origin) or self.table.origin_urls[route.origin]
+        origin = self.upstreams.get(route.origin)
         tenant_host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
         headers = upstream_request_headers(
             scope["headers"],
@@ -93,18 +115,29 @@ class Gateway:
             websocket=scope["type"] == "websocket",
         )
         if scope["type"] == "websocket":
+            if origin is None:
+                await send({"type": "websocket.close", "code": 1013, "reason": ""})
+                return 503
             return await proxy_websocket(
-                upstream, scope, receive, send, headers, self.settings.connect_timeout
+                origin, scope, receive, send, headers, self.settings.connect_timeout
             )
+        if origin is None:
+            return await send_unavailable(send, request_id)
         assert self.session is not None, "the gateway's lifespan has not started"
-        return await proxy_http(self.session, upstream, scope, receive, send, headers, request_id)
+        return await proxy_http(self.session, origin, scope, receive, send, headers, request_id)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.session = aiohttp.ClientSession(
-                    connector=aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300),
+                    connector=aiohttp.TCPConnector(
+                        limit=0,
+                        limit_per_host=0,
+                        ttl_dns_cache=300,
+                        # below uvicorn's 5 s: never reuse a connection the replica is closing
+                        keepalive_timeout=_UPSTREAM_KEEPALIVE,
+                    ),
                     timeout=aiohttp.ClientTimeout(
                         total=None,
                         connect=self.settings.connect_timeout,
@@ -114,8 +147,22 @@ class Gateway:
                     cookie_jar=aiohttp.DummyCookieJar(),
                     trust_env=False,
                 )
+                if self.upstreams_file is not None:
+                    self.upstreams_file.refresh(trusted=True)
+                monitor = HealthMonitor(
+                    self.upstreams,
+                    self.session,
+                    interval=self.settings.health_interval,
+                    timeout=self.settings.health_timeout,
+                    upstreams_file=self.upstreams_file,
+                )
+                self._health = asyncio.create_task(monitor.run(), name="gateway-health")
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._health is not None:
+                    self._health.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._health
                 if self.session is not None:
                     await self.session.close()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -139,5 +186,5 @@ async def _json(send: Send, status: int, body: bytes) -> None:
 def create_app(settings: GatewaySettings | None = None, table: RoutingTable | None = None) -> Any:
     """Build the gateway (``uvicorn --factory stelly_gateway.app:create_app``)."""
     settings = settings or load_gateway_settings()
-    table = table or load_routing_table(overrides=settings.upstreams)
+    table = table or load_routing_table()
     return Gateway(settings, table)

@@ -1,35 +1,59 @@
-"""Streaming HTTP and WebSocket proxying to one upstream."""
+"""Streaming HTTP proxying to an origin's replicas, with safe retries.
+
+Invariants:
+- A request goes to the replica :meth:`Origin.choose` picks; a failed
+  connect takes that replica out of rotation at once.
+- An attempt that failed before any response byte reached the client is
+  retried on another replica when resending cannot do harm: GET, HEAD or a
+  request with ``Idempotency-Key`` whose body was buffered; and any request
+  whose connection was never established and whose body was not yet read
+  (nothing reached a replica). Everything else (a streaming upload without
+  the header that a replica may have received) is tried once.
+- At most :data:`MAX_ATTEMPTS` attempts; a short pause only once every
+  replica was tried. When all failed: 503 ``upstream_unavailable`` with
+  ``Retry-After: 1``. A replica that took too long to answer is 504.
+- Bodies stream both ways; only a retryable body up to 1 MiB is buffered.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 import aiohttp
-import websockets
 import yarl
 from multidict import CIMultiDict
 from stelly_core.errors import PROBLEM_JSON, problem_body
-from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from stelly_gateway.body import read_request_body
 from stelly_gateway.headers import upstream_response_headers
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from stelly_gateway.asgi import Receive, Scope, Send
+    from stelly_gateway.body import RequestBody
+    from stelly_gateway.replicas import Origin, Replica
 
-__all__ = ["proxy_http", "proxy_websocket", "send_problem"]
+__all__ = ["MAX_ATTEMPTS", "RETRY_PAUSE", "proxy_http", "send_problem", "send_unavailable"]
 
 _log = logging.getLogger("stelly.gateway")
 # The edge forwards the client's headers as they are; aiohttp adds none of its own.
 _NO_AUTO_HEADERS = frozenset({"User-Agent", "Content-Type", "Accept", "Accept-Encoding"})
+_RETRYABLE_METHODS = frozenset({"GET", "HEAD"})
+
+MAX_ATTEMPTS = 4
+RETRY_PAUSE = 0.25
 
 
-async def send_problem(send: Send, status: int, code: str, detail: str, request_id: str) -> None:
-    """Answer with problem details (502/504 and the like)."""
+async def send_problem(
+    send: Send,
+    status: int,
+    code: str,
+    detail: str,
+    request_id: str,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """Answer with problem details (503/504 and the like)."""
     body = problem_body(status, code, detail)
     await send(
         {
@@ -39,173 +63,166 @@ async def send_problem(send: Send, status: int, code: str, detail: str, request_
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"x-request-id", request_id.encode()),
+                *(extra_headers or []),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionAbortedError("client went away")
-        chunk = message.get("body", b"")
-        if chunk:
-            yield chunk
-        if not message.get("more_body", False):
-            return
+async def send_unavailable(send: Send, request_id: str) -> int:
+    """The answer when no replica could take the request: 503 with ``Retry-After``."""
+    await send_problem(
+        send,
+        503,
+        "upstream_unavailable",
+        "the service is unavailable",
+        request_id,
+        [(b"retry-after", b"1")],
+    )
+    return 503
+
+
+class _AttemptFailed(Exception):
+    """An attempt failed before the response started; ``retryable`` says if resending is safe."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
 
 
 async def proxy_http(
     session: aiohttp.ClientSession,
-    upstream: str,
+    origin: Origin,
     scope: Scope,
     receive: Receive,
     send: Send,
     headers: list[tuple[str, str]],
     request_id: str,
 ) -> int:
-    """Stream one request to ``upstream`` and its response back.
+    """Send one request to a replica of ``origin`` (another one if that is safe) and
+    stream its response back.
 
     Returns:
-        The status sent to the client.
+        The status sent to the client (499 when the client went away first).
     """
     raw_path = scope.get("raw_path") or scope["path"].encode()
     query = scope.get("query_string", b"")
-    url = upstream + raw_path.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
-    has_body = any(k in ("content-length", "transfer-encoding") for k, _ in headers)
+    target = raw_path.decode("latin-1") + (("?" + query.decode("latin-1")) if query else "")
+    lengths = [v for k, v in headers if k == "content-length"]
+    has_body = bool(lengths) or any(k == "transfer-encoding" for k, _ in headers)
+    idempotent = scope["method"] in _RETRYABLE_METHODS or any(
+        k == "idempotency-key" for k, _ in headers
+    )
     try:
-        async with session.request(
+        content_length = int(lengths[0]) if lengths else None
+    except ValueError:
+        content_length = None
+    try:
+        body = (
+            await read_request_body(receive, buffer=idempotent, content_length=content_length)
+            if has_body
+            else None
+        )
+    except ConnectionAbortedError:
+        return 499
+    tried: set[Replica] = set()
+    for _ in range(MAX_ATTEMPTS):
+        replica = origin.choose(tried)
+        if replica is None and tried:
+            await asyncio.sleep(RETRY_PAUSE)  # every replica failed once: give them a moment
+            tried.clear()
+            replica = origin.choose(tried)
+        if replica is None:
+            break
+        tried.add(replica)
+        try:
+            with replica.in_use():
+                return await _attempt(
+                    session, replica, scope, target, send, headers, body, request_id
+                )
+        except _AttemptFailed as failed:
+            safe = failed.retryable or (idempotent and (body is None or body.replayable))
+            if not safe:
+                _log.warning(
+                    "%s %s failed on %s, not retried: %s",
+                    scope["method"],
+                    scope["path"],
+                    replica.url,
+                    failed,
+                )
+                break
+            _log.info(
+                "%s %s failed on %s, retrying: %s",
+                scope["method"],
+                scope["path"],
+                replica.url,
+                failed,
+            )
+        except ConnectionAbortedError:
+            return 499
+    return await send_unavailable(send, request_id)
+
+
+async def _attempt(
+    session: aiohttp.ClientSession,
+    replica: Replica,
+    scope: Scope,
+    target: str,
+    send: Send,
+    headers: list[tuple[str, str]],
+    body: RequestBody | None,
+    request_id: str,
+) -> int:
+    """One try on one replica.
+
+    Raises:
+        _AttemptFailed: when no response started (``retryable`` if nothing was sent).
+        ConnectionAbortedError: when the client went away.
+    """
+    try:
+        response = await session.request(
             scope["method"],
-            yarl.URL(url, encoded=True),
+            yarl.URL(replica.url + target, encoded=True),
             headers=CIMultiDict(headers),
-            data=_request_body(receive) if has_body else None,
+            data=body.data() if body is not None else None,
             allow_redirects=False,
             skip_auto_headers=_NO_AUTO_HEADERS,
-        ) as response:
-            out_headers = upstream_response_headers(response.raw_headers)
-            out_headers.append((b"x-request-id", request_id.encode()))
-            await send(
-                {"type": "http.response.start", "status": response.status, "headers": out_headers}
-            )
-            try:
-                async for chunk in response.content.iter_any():
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                _log.warning("upstream %s broke off its response: %s", upstream, exc)
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-            return response.status
+        )
+    except aiohttp.ConnectionTimeoutError as exc:
+        replica.mark_down("connect timed out")
+        raise _AttemptFailed(f"connect timed out: {exc}", retryable=_unread(body)) from exc
     except (TimeoutError, aiohttp.ServerTimeoutError):
         await send_problem(
             send, 504, "upstream_timeout", "the service did not answer in time", request_id
         )
         return 504
-    except (aiohttp.ClientError, ConnectionAbortedError, OSError) as exc:
-        _log.warning("upstream %s failed: %s", upstream, exc)
-        await send_problem(
-            send, 502, "upstream_unavailable", "the service is unavailable", request_id
-        )
-        return 502
-
-
-async def proxy_websocket(
-    upstream: str,
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-    headers: list[tuple[str, str]],
-    open_timeout: float,
-) -> int:
-    """Accept the client's WebSocket only once the upstream accepted, then pump both ways.
-
-    Close codes cross in both directions (1012, 1013 and the rest).
-
-    Returns:
-        101 when proxied, else the refusal status.
-    """
-    message = await receive()
-    if message["type"] != "websocket.connect":
-        return 400
-    raw_path = scope.get("raw_path") or scope["path"].encode()
-    query = scope.get("query_string", b"")
-    url = "ws" + upstream.removeprefix("http") + raw_path.decode("latin-1")
-    if query:
-        url += "?" + query.decode("latin-1")
+    except aiohttp.ClientConnectorError as exc:
+        replica.mark_down(f"connect failed: {exc.os_error}")
+        raise _AttemptFailed(f"connect failed: {exc}", retryable=_unread(body)) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        if isinstance(exc.__cause__, ConnectionAbortedError) or isinstance(
+            exc, ConnectionAbortedError
+        ):
+            raise ConnectionAbortedError("client went away") from exc
+        raise _AttemptFailed(f"{type(exc).__name__}: {exc}", retryable=False) from exc
     try:
-        upstream_ws = await websockets.connect(
-            url,
-            additional_headers=headers,
-            subprotocols=scope.get("subprotocols") or None,
-            open_timeout=open_timeout,
-            compression=None,
-            max_size=None,
-            ping_interval=None,
-        )
-    except InvalidStatus as exc:
-        status = exc.response.status_code
-        await _deny(
-            scope,
-            send,
-            status,
-            bytes(exc.response.body or b""),
-            exc.response.headers.get("content-type"),
-        )
-        return status
-    except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
-        body = problem_body(502, "upstream_unavailable", "the service is unavailable")
-        await _deny(scope, send, 502, body, PROBLEM_JSON)
-        return 502
-    await send({"type": "websocket.accept", "subprotocol": upstream_ws.subprotocol, "headers": []})
-
-    async def client_to_upstream() -> None:
-        while True:
-            event = await receive()
-            if event["type"] == "websocket.receive":
-                text, data = event.get("text"), event.get("bytes")
-                await upstream_ws.send(text if text is not None else (data or b""))
-            elif event["type"] == "websocket.disconnect":
-                await upstream_ws.close(code=event.get("code", 1000) or 1000)
-                return
-
-    async def upstream_to_client() -> None:
-        try:
-            async for data in upstream_ws:
-                if isinstance(data, str):
-                    await send({"type": "websocket.send", "text": data})
-                else:
-                    await send({"type": "websocket.send", "bytes": data})
-        except ConnectionClosed:
-            pass
-        code = upstream_ws.close_code or 1000
-        reason = upstream_ws.close_reason or ""
-        with contextlib.suppress(Exception):
-            await send({"type": "websocket.close", "code": code, "reason": reason})
-
-    tasks = [asyncio.create_task(client_to_upstream()), asyncio.create_task(upstream_to_client())]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        with contextlib.suppress(Exception):
-            await upstream_ws.close()
-    return 101
-
-
-async def _deny(
-    scope: Scope, send: Send, status: int, body: bytes, content_type: str | None
-) -> None:
-    if "websocket.http.response" in (scope.get("extensions") or {}):
-        headers = [(b"content-length", str(len(body)).encode())]
-        if content_type:
-            headers.append((b"content-type", content_type.encode()))
-        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
-    else:
+        out_headers = upstream_response_headers(response.raw_headers)
+        out_headers.append((b"x-request-id", request_id.encode()))
         await send(
-            {"type": "websocket.close", "code": 1011 if status >= 500 else 1008, "reason": ""}
+            {"type": "http.response.start", "status": response.status, "headers": out_headers}
         )
+        try:
+            async for chunk in response.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            _log.warning("upstream %s broke off its response: %s", replica.url, exc)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return response.status
+    finally:
+        response.release()
+
+
+def _unread(body: RequestBody | None) -> bool:
+    """Whether no byte of the body has been taken from the client yet."""
+    return body is None or body.replayable or not body.started

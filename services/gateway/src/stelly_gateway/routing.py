@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Route", "RoutingTable", "default_table_path", "load_routing_table"]
@@ -19,11 +19,12 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class RoutingTable:
-    """Routes ordered most specific first, and the origins' local URLs."""
+    """Routes ordered most specific first, the origins' local URLs and health paths."""
 
     routes: tuple[Route, ...]
     origin_urls: dict[str, str]
     static_origins: frozenset[str]
+    health_paths: dict[str, str] = field(default_factory=dict)
 
     def match(self, path: str) -> Route | None:
         """The most specific route for ``path`` (longest matching prefix)."""
@@ -69,4 +70,5 @@ def load_routing_table(
     urls = {name: o["local_url"] for name, o in origins.items() if "local_url" in o}
     urls.update(overrides or {})
     static = frozenset(name for name, o in origins.items() if o.get("static"))
-    return RoutingTable(tuple(routes), urls, static)
+    health = {name: o.get("health", "/readyz") for name, o in origins.items() if name in urls}
+    return RoutingTable(tuple(routes), urls, static, health)
