@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
+import time
 
 import pytest
 from stelly_core.db import Database
@@ -102,3 +104,46 @@ async def test_events_wait_in_the_outbox_while_redis_is_down(db: Database, redis
         await relay.stop()
         await pubsub.aclose()
         await redis.aclose()
+
+
+async def _outbox_rows(db: Database, tenant_id: int) -> int:
+    async with db.platform() as conn:
+        return int(
+            await conn.fetchval("SELECT count(*) FROM event_outbox WHERE tenant_id = $1", tenant_id)
+        )
+
+
+async def test_stop_relays_what_is_committed_before_it_exits(db: Database, redis_url: str) -> None:
+    redis = connect_redis(redis_url)
+    tenant_id = await _tenant_id(db)
+    relay = OutboxRelay(db, redis, interval=3600)  # no tick: only the flush can relay
+    relay.start()
+    await asyncio.sleep(0.2)  # the first pass has run on an empty outbox
+    async with db.platform() as conn:
+        for n in range(250):  # more than one batch
+            await conn.execute(
+                "INSERT INTO public.event_outbox (tenant_id, channel, type, data)"
+                " VALUES ($1, 'kitchen', 'order.created', $2)",
+                tenant_id,
+                json.dumps({"n": n}),
+            )  # no NOTIFY: nothing wakes the relay before stop()
+    assert await _outbox_rows(db, tenant_id) == 250
+    await relay.stop(flush_timeout=5.0)
+    entries = await redis.xrange(channel_key(tenant_id, "kitchen"))
+    assert [json.loads(fields[b"data"])["n"] for _, fields in entries] == list(range(250))
+    assert await _outbox_rows(db, tenant_id) == 0
+    await redis.aclose()
+
+
+async def test_stop_is_bounded_and_leaves_what_it_cannot_relay(db: Database) -> None:
+    tenant_id = await _tenant_id(db)
+    dead = connect_redis("redis://127.0.0.1:9")
+    relay = OutboxRelay(db, dead, interval=3600)
+    relay.start()
+    async with db.platform() as conn:
+        await enqueue_event(conn, tenant_id, "kitchen", "order.created", {"n": 1})
+    started = time.monotonic()
+    await relay.stop(flush_timeout=1.0)
+    assert time.monotonic() - started < 5.0
+    assert await _outbox_rows(db, tenant_id) == 1  # still there for another replica
+    await dead.aclose()

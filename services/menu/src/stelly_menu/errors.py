@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from litestar.exceptions import ValidationException
-from stelly_core.errors import PROBLEM_JSON, ProblemError, exception_handlers, problem_body
+from stelly_core.errors import (
+    PROBLEM_JSON,
+    ProblemError,
+    exception_handlers,
+    problem_body,
+    unavailable_response,
+)
 
 if TYPE_CHECKING:
     from litestar import Request, Response
@@ -70,59 +76,26 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
     return shared(request, exc)
 
 
-#: The database is unreachable, restarting, out of connections, or a
-#: transaction lost a serialization/deadlock race: the client may retry.
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.OperatorInterventionError,  # admin shutdown, crash, statement timeout
-    asyncpg.TooManyConnectionsError,
-    asyncpg.TransactionRollbackError,
-)
+#: Retryable races of the database itself (serialization failure, deadlock):
+#: 503 like an outage. The outages themselves (server down, restarting,
+#: connection lost, out of connections, Redis down) are recognised by the
+#: shared handlers (:func:`stelly_core.errors.is_unavailable`).
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (asyncpg.TransactionRollbackError,)
 
 
 def _unavailable(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    from litestar import Response
-
-    _log.warning("database unavailable: %s", exc)
-    return Response(
-        problem_body(503, "unavailable", "try again shortly"),
-        status_code=503,
-        media_type=PROBLEM_JSON,
-        headers={"Retry-After": "1"},
-    )
+    _log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    return unavailable_response()
 
 
 def database_exception_handlers() -> ExceptionHandlersMap:
     """Handlers naming the field of every validation error, turning
-    PostgreSQL's refusals of input values into 400 and its unavailability
-    into 503."""
+    PostgreSQL's refusals of input values into 400 and its retryable races
+    into 503 (the shared handlers answer 503 for outages)."""
     handlers: ExceptionHandlersMap = {
         ValidationException: _validation_error,
         asyncpg.DataError: _data_error,
     }
     for error in UNAVAILABLE_ERRORS:
         handlers[error] = _unavailable
-    handlers[asyncpg.InterfaceError] = _interface_error
     return handlers
-
-
-def _caused_by_unavailability(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, UNAVAILABLE_ERRORS):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def _interface_error(request: Request[Any, Any, Any], exc: asyncpg.InterfaceError) -> Response[Any]:
-    # A connection lost mid-transaction surfaces as "cannot call
-    # Transaction.__aexit__()"; any other InterfaceError is our bug: a 500.
-    if _caused_by_unavailability(exc):
-        return _unavailable(request, exc)
-    unexpected = exception_handlers()[Exception]
-    return unexpected(request, exc)

@@ -2,6 +2,13 @@
 
 One Lua call reads the stream's state, Redis's clock and the entries after
 ``since`` atomically, so a trim cannot fall between the check and the read.
+
+A ``since`` inside the stream's range that is not one of its entries was
+lost with Redis data (a restart from an append-only file that missed its
+last writes, then new events): the entries after it cannot be trusted to be
+all the client missed, so the state reports the stream as trimmed past
+``since`` and the session answers ``recovered: false``. A stream that is
+gone, or that ends before ``since``, already reads as unrecoverable.
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ for i = 1, #info, 2 do f[info[i]] = info[i + 1] end
 local first = ''
 if f['first-entry'] then first = f['first-entry'][1] end
 local entries = {}
+local held = 0
 if ARGV[1] ~= '' then
   entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
+  held = #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 end
-return {now[1], now[2], f['last-generated-id'], first, f['entries-added'], f['length'], entries}
+return {now[1], now[2], f['last-generated-id'], first, f['entries-added'], f['length'], entries, held}
 """
 
 
@@ -93,4 +102,16 @@ class HistoryReader:
         for entry_id, fields in reply[6]:
             values = dict(zip(fields[::2], fields[1::2], strict=True))
             events.append(StoredEvent(_text(entry_id), values[b"type"], values[b"data"]))
+        if since is not None and events and not int(reply[7]) and _within(since, stream):
+            # ``since`` was an entry of this stream once and is gone: data was lost
+            stream = StreamState(
+                last_id=stream.last_id,
+                first_id=parse_offset(events[0].offset),
+                entries_added=max(stream.entries_added, stream.length + 1),
+                length=stream.length,
+            )
         return History(now_ms, stream, events)
+
+
+def _within(since: Offset, stream: StreamState) -> bool:
+    return stream.first_id is not None and stream.first_id <= since <= stream.last_id

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from stelly_core.settings import Settings
 
-__all__ = ["Database", "DbConnection", "quote_schema", "validate_schema_name"]
+__all__ = ["CONNECT_TIMEOUT", "Database", "DbConnection", "quote_schema", "validate_schema_name"]
 
 #: A pooled connection as units of work hand it out.
 DbConnection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
@@ -30,6 +30,9 @@ DbConnection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _FORBIDDEN_SCHEMAS = frozenset({"public", "information_schema"})
 ENTRA_SCOPE = "https://ossrdbms-aad.database.windows.net/.default"
+#: seconds a new connection may take to open (asyncpg's default is 60): an
+#: unreachable server answers 503 within this, not after a minute
+CONNECT_TIMEOUT = 5.0
 
 
 def validate_schema_name(name: str) -> str:
@@ -77,8 +80,14 @@ def _entra_password() -> Callable[[], Awaitable[str]]:
 class Database:
     """The process's connection pool and its units of work."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        dedicated: Callable[[], Awaitable[asyncpg.Connection]] | None = None,
+    ) -> None:
         self.pool = pool
+        self._dedicated = dedicated
 
     @classmethod
     async def connect(
@@ -101,14 +110,26 @@ class Database:
         if not settings.database_statement_cache:
             kwargs["statement_cache_size"] = 0
         ceiling = max_size or settings.database_pool_size
+        kwargs["server_settings"] = {"application_name": "stelly"}
+        kwargs["timeout"] = CONNECT_TIMEOUT
         pool = await asyncpg.create_pool(
-            url,
-            min_size=min(min_size, ceiling),
-            max_size=ceiling,
-            server_settings={"application_name": "stelly"},
-            **kwargs,
+            url, min_size=min(min_size, ceiling), max_size=ceiling, **kwargs
         )
-        return cls(pool)
+
+        async def dedicated() -> asyncpg.Connection:
+            return await asyncpg.connect(url, **kwargs)
+
+        return cls(pool, dedicated=dedicated)
+
+    async def dedicated(self) -> asyncpg.Connection:
+        """A connection of its own, outside the pool (for ``LISTEN``); the caller closes it.
+
+        Raises:
+            RuntimeError: when this database was built from a bare pool.
+        """
+        if self._dedicated is None:
+            raise RuntimeError("no connection settings to open a dedicated connection with")
+        return await self._dedicated()
 
     async def close(self) -> None:
         """Close every connection of the pool."""

@@ -5,7 +5,8 @@ database transaction as the change; the :class:`OutboxRelay` of the producing
 process moves committed events to Redis, in commit order, with one Lua call
 per event that appends to the channel's stream (the entry id is the event's
 offset) and publishes the encoded event on a pub/sub channel of the same
-name. If Redis is down the events wait in the outbox until it is back.
+name. If Redis or PostgreSQL is down the events wait in the outbox until
+both are back; the relay survives either being killed, paused or restarted.
 
 Consumers (realtime) subscribe to :func:`channel_key` for live events and
 read the stream with ``XRANGE`` to recover what a client missed.
@@ -14,15 +15,16 @@ read the stream with ``XRANGE`` to recover what a client missed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from redis.exceptions import RedisError
 
 if TYPE_CHECKING:
+    import asyncpg
     from redis.asyncio import Redis
 
     from stelly_core.db import Database, DbConnection
@@ -123,71 +125,203 @@ async def enqueue_event(
 class OutboxRelay:
     """Moves committed outbox events to Redis, oldest first.
 
-    One relay at a time holds the outbox (an advisory lock), so events keep
-    their commit order per channel across replicas. Woken by ``NOTIFY`` and,
-    as a backstop, every ``interval`` seconds.
+    One relay at a time holds the outbox (a transaction-scoped advisory
+    lock), so events keep their commit order per channel across replicas.
+
+    Invariants:
+
+    * An event leaves the outbox only in the transaction that saw Redis
+      accept it; a fault mid-batch commits the deletion of what went out and
+      keeps the rest, so Redis faults cause no duplicates (a PostgreSQL fault
+      between publish and commit can: delivery is at least once).
+    * Nothing waits without a bound: one batch has ``timeout`` seconds, the
+      PostgreSQL session ends a relay transaction left idle for
+      :data:`IDLE_IN_TRANSACTION_MS` (a frozen replica cannot hold the lock),
+      Redis calls have the client's socket timeout.
+    * Woken by ``NOTIFY`` on a dedicated connection of its own (rebuilt when
+      lost, never a pooled one) and, as a backstop, every ``interval``
+      seconds, so a lost ``LISTEN`` (or PgBouncer in transaction mode, which
+      does not carry it) only adds latency.
+    * While PostgreSQL or Redis is down it retries with a backoff capped at
+      ``max_backoff`` seconds and logs once per outage: a warning when it
+      starts, an info with its length and backlog when it ends.
+    * :meth:`stop` makes one last bounded attempt; what it cannot relay stays
+      in the outbox for another replica.
     """
 
     LOCK = 0x5E11_0E0E
+    #: a relay transaction idle this long (a frozen process) is ended by the server
+    IDLE_IN_TRANSACTION_MS = 10_000
 
-    def __init__(self, db: Database, redis: Redis, *, interval: float = 1.0, batch: int = 200):
+    def __init__(
+        self,
+        db: Database,
+        redis: Redis,
+        *,
+        interval: float = 0.5,
+        batch: int = 200,
+        max_backoff: float = 1.0,
+        timeout: float = 10.0,
+    ):
         self._db = db
         self._redis = redis
         self._interval = interval
         self._batch = batch
+        self._max_backoff = max_backoff
+        self._timeout = timeout
+        self._script = redis.register_script(_PUBLISH)
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._listen_conn: Any = None
+        self._listen_conn: asyncpg.Connection | None = None
+        self._listen_retry_at = 0.0
+        self._outage_since: float | None = None
+        self._backoff = 0.0
+
+    @property
+    def healthy(self) -> bool:
+        """``False`` while an outage keeps events from leaving the outbox."""
+        return self._outage_since is None
 
     def start(self) -> None:
         """Start relaying in the background."""
+        self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        """Stop relaying (events not yet relayed stay in the outbox)."""
+    async def stop(self, *, flush_timeout: float = 3.0) -> None:
+        """Relay what is committed (at most ``flush_timeout`` seconds), then stop.
+
+        Events not relayed by then stay in the outbox for another replica.
+        """
         task, self._task = self._task, None
-        while task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.5)
-        if self._listen_conn is not None:
-            with contextlib.suppress(Exception):
-                await self._listen_conn.close()
-            self._listen_conn = None
+        self._stopping.set()
+        self._wake.set()
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=flush_timeout)
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.5)
+        await self._close_listener()
 
     def wake(self) -> None:
         """Relay now rather than at the next tick."""
         self._wake.set()
 
-    async def _listen(self) -> None:
-        if self._listen_conn is not None and not self._listen_conn.is_closed():
-            return
-        with contextlib.suppress(Exception):
-            conn = await self._db.pool.acquire()
-            self._listen_conn = conn
-            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
-
     async def _run(self) -> None:
         while True:
-            try:
+            final = self._stopping.is_set()
+            if not final:
                 await self._listen()
-                while await self.relay_once() == self._batch:
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                _log.warning("outbox relay paused: %s", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
             self._wake.clear()
+            ok = await self._drain()
+            if final:
+                return
+            if ok:
+                await self._sleep(self._interval, self._wake, self._stopping)
+            else:
+                # a wake-up (NOTIFY) does not shorten a backoff, a stop does
+                await self._sleep(self._backoff, self._stopping)
+
+    @staticmethod
+    async def _sleep(seconds: float, *events: asyncio.Event) -> None:
+        waits = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    async def _drain(self) -> bool:
+        """Relay batches until the outbox is empty; ``False`` after a fault."""
+        relayed = 0
+        try:
+            while True:
+                count = await self.relay_once()
+                relayed += count
+                if count < self._batch:
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._fault(exc)
+            return False
+        if self._outage_since is not None:
+            _log.info(
+                "outbox relay resumed after %.1f s; %d events had waited",
+                time.monotonic() - self._outage_since,
+                relayed,
+            )
+            self._outage_since = None
+        self._backoff = 0.0
+        return True
+
+    def _fault(self, exc: BaseException) -> None:
+        if self._outage_since is None:
+            self._outage_since = time.monotonic()
+            _log.warning("outbox relay paused, events wait in the outbox: %s", _describe(exc))
+        else:
+            _log.debug("outbox relay still paused: %s", _describe(exc))
+        self._backoff = min(max(self._backoff * 2, 0.05), self._max_backoff)
+
+    async def _listen(self) -> None:
+        """(Re)open the ``LISTEN`` connection when it is gone; never raises."""
+        conn = self._listen_conn
+        if conn is not None and not conn.is_closed():
+            return
+        now = time.monotonic()
+        if now < self._listen_retry_at:
+            return
+        self._listen_retry_at = now + self._max_backoff
+        await self._close_listener()
+        try:
+            async with asyncio.timeout(self._timeout):
+                conn = await self._db.dedicated()
+                try:
+                    await conn.add_listener(NOTIFY_CHANNEL, self._notified)
+                except BaseException:
+                    conn.terminate()
+                    raise
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            _log.debug("outbox relay cannot LISTEN (polling meanwhile): %s", _describe(exc))
+            return
+        self._listen_conn = conn
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _close_listener(self) -> None:
+        conn, self._listen_conn = self._listen_conn, None
+        if conn is not None and not conn.is_closed():
+            try:
+                async with asyncio.timeout(1.0):
+                    await conn.close()
+            except Exception:
+                conn.terminate()
 
     async def relay_once(self) -> int:
         """Relay one batch; returns how many events went out.
 
         Raises:
-            RedisError: when Redis is unreachable; the batch stays in the outbox.
+            RedisError: when Redis failed; what it accepted left the outbox, the rest stays.
+            TimeoutError: when the batch took longer than ``timeout``.
+            asyncpg.PostgresError: when PostgreSQL failed; the batch stays.
         """
+        async with asyncio.timeout(self._timeout):
+            return await self._relay_batch()
+
+    async def _relay_batch(self) -> int:
+        failure: Exception | None = None
+        sent: list[int] = []
         async with self._db.pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", self.LOCK):
+            locked = await conn.fetchval(
+                "SELECT pg_try_advisory_xact_lock($1)"
+                " AND set_config('idle_in_transaction_session_timeout', $2, true) IS NOT NULL",
+                self.LOCK,
+                str(self.IDLE_IN_TRANSACTION_MS),
+            )
+            if not locked:
                 return 0
             rows = await conn.fetch(
                 "SELECT id, tenant_id, channel, type, data FROM public.event_outbox"
@@ -195,17 +329,37 @@ class OutboxRelay:
                 self._batch,
             )
             for row in rows:
-                await publish_event(
-                    self._redis,
-                    row["tenant_id"],
-                    row["channel"],
-                    row["type"],
-                    row["data"].encode(),
-                )
-            if rows:
+                try:
+                    await self._publish(row)
+                except (RedisError, OSError) as exc:
+                    failure = exc
+                    break
+                sent.append(row["id"])
+            if sent:
                 # exactly these ids: a row committed meanwhile is relayed next time
                 await conn.execute(
-                    "DELETE FROM public.event_outbox WHERE id = ANY($1::bigint[])",
-                    [row["id"] for row in rows],
+                    "DELETE FROM public.event_outbox WHERE id = ANY($1::bigint[])", sent
                 )
-        return len(rows)
+        if failure is not None:
+            raise failure
+        return len(sent)
+
+    async def _publish(self, row: asyncpg.Record) -> None:
+        event_type = row["type"]
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {event_type!r}")
+        min_id = int(time.time() * 1000) - RETENTION_SECONDS * 1000
+        await self._script(
+            keys=[channel_key(row["tenant_id"], row["channel"])],
+            args=[
+                event_type,
+                row["data"].encode(),
+                min_id,
+                MAX_STREAM_LENGTH,
+                RETENTION_SECONDS * 1000,
+            ],
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

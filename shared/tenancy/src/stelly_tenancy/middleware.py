@@ -1,7 +1,8 @@
 """The Litestar middleware that puts the resolved tenant on every connection.
 
 HTTP and WebSocket scopes alike: the Front Door gate, the trusted-edge
-headers, resolution, and the 403/404 refusals as problem details (a refused
+headers, resolution, and the 403/404 refusals as problem details (503 with
+``Retry-After`` when the registry cannot be read) (a refused
 WebSocket handshake gets the same problem as an HTTP denial response where
 the server supports it, else a policy-violation close). Health routes are
 excluded by path.
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from stelly_core.asgi import first_headers
-from stelly_core.errors import PROBLEM_JSON, problem_body
+from stelly_core.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS, is_unavailable, problem_body
 
 from stelly_tenancy.hosts import judge_edge
 
@@ -89,9 +90,24 @@ class TenancyMiddleware(ASGIMiddleware):
             return
         try:
             tenant = await self.resolver.resolve(verdict.host)
-        except (OSError, Exception) as exc:
-            _log.warning("tenant resolution failed for %s: %s", verdict.host, exc)
-            await _refuse(scope, receive, send, 503, "unavailable", "try again shortly")
+        except Exception as exc:
+            # a fault of ours or of the registry, never of the client: always
+            # a retryable 503, with a traceback when it is not a plain outage
+            if is_unavailable(exc):
+                _log.warning(
+                    "tenant resolution failed for %s: %s: %s", verdict.host, type(exc).__name__, exc
+                )
+            else:
+                _log.exception("tenant resolution failed for %s", verdict.host)
+            await _refuse(
+                scope,
+                receive,
+                send,
+                503,
+                "unavailable",
+                "try again shortly",
+                headers=[(b"retry-after", str(RETRY_AFTER_SECONDS).encode())],
+            )
             return
         if tenant is None:
             await _refuse(scope, receive, send, 404, "tenant_not_found", "no store at this address")
@@ -107,12 +123,20 @@ class TenancyMiddleware(ASGIMiddleware):
 
 
 async def _refuse(
-    scope: Scope, receive: Receive, send: Send, status: int, code: str, detail: str
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     body = problem_body(status, code, detail)
-    headers: list[tuple[bytes, bytes]] = [
+    headers = [
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
+        *(headers or []),
     ]
     if scope["type"] == ScopeType.HTTP:
         start: HTTPResponseStartEvent = {
