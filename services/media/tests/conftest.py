@@ -181,10 +181,11 @@ class Workers:
         self.settings = settings
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        """Start a worker with these arguments, and ``env`` over the settings' environment."""
         process = subprocess.Popen(
             [sys.executable, "-m", "stelly_media.worker", *args],
-            env=worker_env(self.settings),
+            env={**worker_env(self.settings), **(env or {})},
             cwd=REPO,
         )
         self.processes.append(process)

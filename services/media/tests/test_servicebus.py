@@ -1,18 +1,21 @@
 """The Service Bus job queue.
 
-Service Bus cannot run on this machine, so the settlement tests below use a
-fake receiver and sender (recording what the adapter asks of the SDK); that
-is the only fake in the media tests. The tests at the end run against a real
+Service Bus cannot run on this machine, so the settlement tests below, and
+those of the worker's drain on Service Bus, use a fake receiver and sender
+(recording what the adapter asks of the SDK, and waiting on an empty queue
+as Service Bus does); that is the only fake in the media tests. The tests at the end run against a real
 namespace when ``STELLY_SERVICEBUS_CONNECTION_STRING`` is set (queue
 ``media-jobs``, or ``STELLY_SERVICEBUS_TEST_QUEUE``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +25,11 @@ from stelly_core.settings import Settings, load_settings
 from stelly_media.jobs import ImageJob
 from stelly_media.jobs.base import encode_job
 from stelly_media.jobs.servicebus import QUEUE_NAME, ServiceBusJobQueue, fully_qualified_namespace
-from stelly_media.storage import BlobStore
+from stelly_media.storage import BlobStore, original_name
 from stelly_media.worker import Worker
 
-from .conftest import MakeStore
+from . import images
+from .conftest import MakeStore, Store
 
 
 @dataclass
@@ -40,15 +44,26 @@ class FakeMessage:
 
 @dataclass
 class FakeReceiver:
-    """Stands in for ``ServiceBusReceiver``: hands out messages, records settlements."""
+    """Stands in for ``ServiceBusReceiver``: hands out messages, records settlements.
+
+    With ``waits``, an empty queue holds ``receive_messages`` for its whole
+    ``max_wait_time``, as Service Bus does; ``on_receive`` runs as a message
+    is handed out (to make a stop arrive just then).
+    """
 
     inbox: list[FakeMessage] = field(default_factory=list)
     calls: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)
+    waits: bool = False
+    on_receive: Callable[[], None] | None = None
 
     async def receive_messages(
         self, max_message_count: int, max_wait_time: float
     ) -> list[FakeMessage]:
+        if not self.inbox and self.waits:
+            await asyncio.sleep(max_wait_time)
         taken, self.inbox = self.inbox[:max_message_count], self.inbox[max_message_count:]
+        if taken and self.on_receive is not None:
+            self.on_receive()
         return taken
 
     async def complete_message(self, message: FakeMessage) -> None:
@@ -106,11 +121,13 @@ async def test_settlements_map_to_peek_lock_operations() -> None:
     await queue.retry(second)
     await queue.dead_letter(third, "decode failed: " + "x" * 500)
     await queue.renew(fourth)
+    await queue.release(fourth)  # a stopping worker hands it back: the lock goes at once
     assert [(c[0], c[1]) for c in receiver.calls] == [
         ("complete", messages[0]),
         ("abandon", messages[1]),
         ("dead_letter", messages[2]),
         ("renew", messages[3]),
+        ("abandon", messages[3]),
     ]
     reason = receiver.calls[2][2]
     assert reason["reason"].startswith("decode failed") and len(reason["reason"]) <= 200
@@ -182,6 +199,82 @@ async def test_a_job_past_its_deliveries_is_dead_lettered_without_work(
     ]
     async with db.tenant(shop.tenant.schema) as conn:
         assert await conn.fetchval("SELECT status FROM images WHERE id = $1", image_id) == "failed"
+
+
+async def _image_to_render(db: Database, store: BlobStore, shop: Store) -> uuid.UUID:
+    """An image row in ``processing`` with its original stored, as an upload leaves it."""
+    image_id = uuid.uuid4()
+    async with db.tenant(shop.tenant.schema) as conn:
+        await conn.execute(
+            "INSERT INTO images (id, format, width, height, byte_size) VALUES ($1, 'jpeg', 800, 600, 1)",
+            image_id,
+        )
+    await store.ensure_container()
+    await store.originals.upload_blob(
+        original_name(shop.tenant.id, image_id), images.jpeg(800, 600), overwrite=True
+    )
+    return image_id
+
+
+async def _status(db: Database, shop: Store, image_id: uuid.UUID) -> str:
+    async with db.tenant(shop.tenant.schema) as conn:
+        return str(await conn.fetchval("SELECT status FROM images WHERE id = $1", image_id))
+
+
+async def test_a_stopping_worker_abandons_the_job_it_cannot_finish(
+    worker_parts: tuple[FakeReceiver, Worker],
+    make_store: MakeStore,
+    db: Database,
+    media_settings: Settings,
+    tmp_path: Path,
+) -> None:
+    """SIGTERM mid-job, past the budget: the message is abandoned, not left locked."""
+    receiver, worker = worker_parts
+    shop = await make_store()
+    image_id = await _image_to_render(db, worker.store, shop)
+    message = FakeMessage(encode_job(ImageJob(tenant_id=shop.tenant.id, image_id=image_id)), 1)
+    receiver.inbox = [message]
+    worker.pause_file = tmp_path / "paused"
+    worker.finish_within = 0.2
+    stop = asyncio.Event()
+    running = asyncio.ensure_future(worker.run(stop, poll=0.05))
+    for _ in range(600):
+        if worker.pause_file.exists():
+            break
+        await asyncio.sleep(0.05)
+    assert worker.pause_file.exists(), "the job never got under way"
+    stop.set()
+    await asyncio.wait_for(running, timeout=30)
+    assert [(c[0], c[1]) for c in receiver.calls] == [("abandon", message)]
+    assert await _status(db, shop, image_id) == "processing"  # for the next worker to do
+
+
+async def test_a_job_received_as_the_stop_comes_is_abandoned_untouched(
+    worker_parts: tuple[FakeReceiver, Worker], make_store: MakeStore, db: Database
+) -> None:
+    receiver, worker = worker_parts
+    shop = await make_store()
+    image_id = await _image_to_render(db, worker.store, shop)
+    message = FakeMessage(encode_job(ImageJob(tenant_id=shop.tenant.id, image_id=image_id)), 1)
+    stop = asyncio.Event()
+    receiver.inbox, receiver.on_receive = [message], stop.set
+    await asyncio.wait_for(worker.run(stop, poll=0.05), timeout=30)
+    assert [(c[0], c[1]) for c in receiver.calls] == [("abandon", message)]
+    assert await _status(db, shop, image_id) == "processing"
+
+
+async def test_stop_cuts_a_waiting_receive_short(
+    worker_parts: tuple[FakeReceiver, Worker],
+) -> None:
+    receiver, worker = worker_parts
+    receiver.waits = True  # an empty queue: each receive would wait its full 30 s
+    stop = asyncio.Event()
+    running = asyncio.ensure_future(worker.run(stop, poll=30))
+    await asyncio.sleep(0.3)
+    assert not running.done()
+    stop.set()
+    await asyncio.wait_for(running, timeout=10)  # generous, and far below the 30 s wait
+    assert receiver.calls == []
 
 
 REAL = os.environ.get("STELLY_SERVICEBUS_CONNECTION_STRING")

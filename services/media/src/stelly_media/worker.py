@@ -8,6 +8,21 @@ same bytes, and only the first completion flips the status and emits the
 event. An attempt that fails is retried; a job delivered ``max_deliveries``
 times without success (including one whose worker keeps dying) goes to the
 dead-letter queue and its image to ``failed``.
+
+Stopping (SIGTERM, SPEC §8) drains the worker:
+
+- It claims nothing once ``stop`` is set. A receive waiting for a new job is
+  cancelled at once (the queues guarantee that a cancelled wait claims
+  nothing), and a job that a receive returns after ``stop`` is handed back
+  untouched.
+- The job in hand is finished if it settles within ``finish_within``
+  seconds of the stop; otherwise its work is cancelled and the job is
+  handed back (:meth:`JobQueue.release`), so another worker takes it at once
+  rather than after a lock or ``claim_idle`` runs out. A hand-back is not a
+  failure. Settling itself (complete, retry, dead-letter, hand-back) is never
+  cut short.
+- The outbox relay stops (flushing what the last job committed) only after
+  the last job has settled.
 """
 
 from __future__ import annotations
@@ -16,7 +31,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from stelly_core.events import OutboxRelay, enqueue_event
+from stelly_core.lifecycle import Lifecycle
 from stelly_tenancy.registry import TENANT_COLUMNS, row_to_tenant
 
 from stelly_media.images import ImageStatus, fetch_image, mark_failed, mark_ready, variant_urls
@@ -38,9 +53,20 @@ if TYPE_CHECKING:
     from stelly_media.jobs import ImageJob, JobQueue, ReceivedJob
     from stelly_media.storage import BlobStore
 
-__all__ = ["Worker", "main"]
+__all__ = ["SHUTDOWN_MARGIN", "Worker", "main"]
 
 _log = logging.getLogger("stelly.media.worker")
+
+#: Seconds of ``STELLY_SHUTDOWN_SECONDS`` kept for what follows the job in hand:
+#: cancelling it, handing it back, flushing the relay, closing connections.
+SHUTDOWN_MARGIN = 5.0
+#: Seconds a cancelled job gets to unwind before it is abandoned.
+_CANCEL_GRACE = 1.0
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 class Worker:
@@ -55,6 +81,7 @@ class Worker:
         *,
         max_deliveries: int = 5,
         renew_every: float = 20.0,
+        finish_within: float = 10.0,
         pause_file: Path | None = None,
     ) -> None:
         self.db = db
@@ -62,34 +89,55 @@ class Worker:
         self.queue = queue
         self.max_deliveries = max_deliveries
         self.renew_every = renew_every
+        #: seconds after the stop for the job in hand to finish before it is handed back
+        self.finish_within = finish_within
         self.pause_file = pause_file
         self.relay = OutboxRelay(db, redis)
 
     async def run(self, stop: asyncio.Event, *, poll: float = 2.0) -> None:
-        """Work until ``stop`` is set; the job at hand is finished first."""
+        """Work until ``stop`` is set, then drain (see the module docstring)."""
         self.relay.start()
         try:
             while not stop.is_set():
                 try:
-                    received = await self.queue.receive(wait_seconds=poll)
+                    received = await self._receive(stop, poll)
                 except Exception as exc:
                     _log.warning("receiving jobs failed: %s", exc)
-                    await asyncio.sleep(poll)
+                    await _sleep_unless(stop, poll)
                     continue
                 if received is None:
                     continue
                 try:
-                    await self.handle(received)
+                    if stop.is_set():  # claimed as the stop came: not ours to start
+                        await self.hand_back(received, "stopping before it started")
+                    else:
+                        await self.handle(received, stop)
                 except Exception as exc:
                     # settling failed (Redis, Service Bus or the database away): the job is
                     # delivered again later, and doing it twice is harmless
                     _log.warning("settling job %r failed: %s", received.raw[:200], exc)
-                    await asyncio.sleep(poll)
+                    await _sleep_unless(stop, poll)
         finally:
             await self.relay.stop()
 
-    async def handle(self, received: ReceivedJob) -> None:
-        """One delivery: work it, then complete, retry or dead-letter it."""
+    async def _receive(self, stop: asyncio.Event, poll: float) -> ReceivedJob | None:
+        """The next job, or ``None`` at once when ``stop`` is set while waiting."""
+        receiving = asyncio.ensure_future(self.queue.receive(wait_seconds=poll))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({receiving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not receiving.done():
+                receiving.cancel()  # a cancelled wait claims nothing (JobQueue.receive)
+                await asyncio.wait({receiving})
+        return None if receiving.cancelled() else receiving.result()
+
+    async def handle(self, received: ReceivedJob, stop: asyncio.Event | None = None) -> None:
+        """One delivery: work it, then complete, retry, dead-letter or hand it back.
+
+        Once ``stop`` is set, the work has ``finish_within`` seconds left.
+        """
         job = received.job
         if job is None:
             await self.give_up(received, "malformed job message")
@@ -100,7 +148,7 @@ class Worker:
             return
         heartbeat = asyncio.create_task(self._keep_locked(received))
         try:
-            await self.process(job)
+            finished = await self._process_until_stopped(job, stop)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
             _log.warning("job %s failed (delivery %d): %s", job, received.delivery_count, reason)
@@ -113,7 +161,43 @@ class Worker:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-        await self.queue.complete(received)
+        if finished:
+            await self.queue.complete(received)
+        else:
+            await self.hand_back(received, f"not finished {self.finish_within:g} s after the stop")
+
+    async def _process_until_stopped(self, job: ImageJob, stop: asyncio.Event | None) -> bool:
+        """Process ``job``; ``False`` if it was cancelled, unfinished, after the stop's budget.
+
+        Raises:
+            Exception: what the processing raised, if it ended in time.
+        """
+        work = asyncio.ensure_future(self.process(job))
+        try:
+            if stop is not None and not work.done():
+                stopping = asyncio.ensure_future(stop.wait())
+                try:
+                    await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    stopping.cancel()
+                if not work.done():
+                    await asyncio.wait({work}, timeout=self.finish_within)
+            else:
+                await asyncio.wait({work})
+        finally:
+            if not work.done():
+                work.cancel()
+                # bounded: a cancelled step that lingers is abandoned, its result ignored
+                await asyncio.wait({work}, timeout=_CANCEL_GRACE)
+        if work.cancelled() or not work.done():
+            return False
+        work.result()
+        return True
+
+    async def hand_back(self, received: ReceivedJob, why: str) -> None:
+        """Give the job back unfinished, for another worker to take at once."""
+        await self.queue.release(received)
+        _log.info("job %s handed back: %s", received.job or received.raw[:200], why)
 
     async def _keep_locked(self, received: ReceivedJob) -> None:
         while True:
@@ -156,7 +240,12 @@ class Worker:
         with tempfile.TemporaryDirectory(prefix="stelly-media-") as tmp:
             source = Path(tmp) / "original"
             await self.store.get_original(original_name(tenant.id, job.image_id), source)
-            variants = await anyio.to_thread.run_sync(render_variants, source)
+            # abandoned, not awaited, when the job is cancelled: a stopping worker hands
+            # the job back within its budget however long libvips takes (the thread
+            # runs on; the process exits when it ends, or at the platform's SIGKILL)
+            variants = await anyio.to_thread.run_sync(
+                render_variants, source, abandon_on_cancel=True
+            )
         for variant in variants:
             await self.store.put_variant(
                 variant_name(tenant.id, job.image_id, variant.name), variant.data
@@ -179,10 +268,14 @@ class Worker:
         self.relay.wake()
 
     async def _pause(self) -> None:
-        """Fault injection for tests: stop between writing the variants and committing."""
+        """Fault injection for tests: stop between writing the variants and committing.
+
+        The pause lasts while the file exists: the test deletes it to resume.
+        """
         assert self.pause_file is not None
         self.pause_file.write_text("paused")
-        await asyncio.Event().wait()
+        while self.pause_file.exists():  # noqa: ASYNC110 - the signal is a file
+            await asyncio.sleep(0.05)
 
 
 async def _serve(args: argparse.Namespace) -> int:
@@ -206,9 +299,11 @@ async def _serve(args: argparse.Namespace) -> int:
     redis = connect_redis(r_url)
     queue = open_queue(settings, redis, consumer=args.consumer, claim_idle=args.claim_idle)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    # the shared drain, with no delay: no edge routes to a worker, so it stops
+    # claiming at the first signal
+    Lifecycle(drain_seconds=0, shutdown_seconds=settings.shutdown_seconds).install_signal_handlers(
+        stop.set
+    )
     try:
         if settings.is_development:
             await store.ensure_container()
@@ -219,10 +314,12 @@ async def _serve(args: argparse.Namespace) -> int:
             queue,
             max_deliveries=args.max_deliveries,
             renew_every=max(0.5, min(args.claim_idle / 3, 20.0)),
+            finish_within=max(0.0, settings.shutdown_seconds - SHUTDOWN_MARGIN),
             pause_file=args.pause_file,
         )
         _log.info("media worker started (%s queue)", settings.queue.value)
-        await worker.run(stop)
+        await worker.run(stop, poll=args.poll)
+        _log.info("media worker stopped")
     finally:
         await queue.close()
         await store.close()
@@ -243,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--max-deliveries", type=int, default=5, help="deliveries before a job is dead-lettered"
+    )
+    parser.add_argument(
+        "--poll", type=float, default=2.0, help="seconds one wait for a new job lasts"
     )
     parser.add_argument("--pause-file", type=Path, help=argparse.SUPPRESS)  # tests only
     args = parser.parse_args(argv)

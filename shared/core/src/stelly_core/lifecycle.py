@@ -40,6 +40,7 @@ __all__ = ["Lifecycle"]
 
 _log = logging.getLogger("stelly.lifecycle")
 
+
 class Lifecycle:
     """The drain state of one process.
 

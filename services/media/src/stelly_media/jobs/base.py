@@ -4,6 +4,13 @@ Jobs are at-least-once: a job is settled only after its work is done, and a
 job whose worker died is delivered again. The worker makes every job
 idempotent. Two backends implement :class:`JobQueue`: Redis Streams (local,
 tests) and Azure Service Bus (the cloud), chosen by ``STELLY_QUEUE``.
+
+Every delivery ends in exactly one settlement: ``complete`` (done),
+``retry`` (failed; delivered again after the lock or ``claim_idle`` runs
+out), ``dead_letter`` (given up), or ``release`` (handed back unfinished by a
+worker that is stopping: another worker may take it at once, and it is not a
+failure). ``receive`` may be cancelled while it waits (the worker does so on
+SIGTERM); a backend must then claim nothing, or hand back what it claimed.
 """
 
 from __future__ import annotations
@@ -66,7 +73,10 @@ class JobQueue(abc.ABC):
 
     @abc.abstractmethod
     async def receive(self, wait_seconds: float) -> ReceivedJob | None:
-        """The next job to work on (a new one, or one a dead worker left), or ``None``."""
+        """The next job to work on (a new one, or one a dead worker left), or ``None``.
+
+        Waits up to ``wait_seconds`` for one; cancellable while it waits.
+        """
 
     @abc.abstractmethod
     async def complete(self, received: ReceivedJob) -> None:
@@ -79,6 +89,14 @@ class JobQueue(abc.ABC):
     @abc.abstractmethod
     async def dead_letter(self, received: ReceivedJob, reason: str) -> None:
         """Give up on the job: move it to the dead-letter queue."""
+
+    @abc.abstractmethod
+    async def release(self, received: ReceivedJob) -> None:
+        """Hand the job back unfinished, for any worker to take at once.
+
+        Not a failed attempt: where the backend allows, the delivery is not
+        counted toward ``max_deliveries``.
+        """
 
     @abc.abstractmethod
     async def renew(self, received: ReceivedJob) -> None:

@@ -4,6 +4,15 @@ A received message is locked to this worker; it is completed when done,
 abandoned to be delivered again, or dead-lettered with a reason. The worker
 renews the lock while a long job runs. Service Bus counts deliveries itself
 (and dead-letters past the queue's ``maxDeliveryCount`` on its own too).
+
+A hand-back (:meth:`ServiceBusJobQueue.release`, a worker stopping) is an
+abandon too: the lock is dropped, so the message is available to any
+receiver at once, at the front of the queue. Service Bus offers no way to
+leave such a delivery uncounted, so each hand-back takes one of the
+message's deliveries (the queue allows 10, the worker 5 by default). A
+receive cancelled while it waits may, as with any ``max_wait_time`` that
+runs out, leave a message it had just locked unseen: that message comes
+back when its lock expires (``lockDuration``, 1 minute in ``infra/``).
 The client authenticates with the managed identity
 (``STELLY_SERVICEBUS_NAMESPACE``) or a connection string
 (``STELLY_SERVICEBUS_CONNECTION_STRING``).
@@ -99,6 +108,9 @@ class ServiceBusJobQueue(JobQueue):
         await self._receiver.dead_letter_message(
             received.handle, reason=reason[:200], error_description=reason[:1000]
         )
+
+    async def release(self, received: ReceivedJob) -> None:
+        await self._receiver.abandon_message(received.handle)
 
     async def renew(self, received: ReceivedJob) -> None:
         await self._receiver.renew_message_lock(received.handle)
