@@ -241,6 +241,19 @@ var apps = [
   { service: 'media-worker', identity: 3, image: 'stelly-media', port: 0, ingress: false, command: ['python', '-m', 'stelly_media.worker'], media: true }
 ]
 
+// How each app stops, in seconds (infra/README.md, "Stopping a replica"):
+// /readyz answers 503 for `drain` while the replica still serves (the
+// readiness probe's 9 s + the ingress's propagation), realtime then closes
+// its sockets spread over `closeWindow`, in-flight work gets `shutdown`, and
+// Container Apps kills the replica `grace` after SIGTERM. The worker has no
+// ingress, so no drain: its `shutdown` is the job in hand's budget.
+var stopTimes = {
+  menu: { drain: 15, shutdown: 15, grace: 40 }
+  realtime: { drain: 15, closeWindow: 3, shutdown: 15, grace: 50 }
+  media: { drain: 15, shutdown: 30, grace: 50 }
+  'media-worker': { drain: 0, shutdown: 30, grace: 40 }
+}
+
 module containerApps 'modules/container-app.bicep' = [for app in apps: if (deployApps) {
   name: 'app-${app.service}'
   scope: rg
@@ -264,6 +277,7 @@ module containerApps 'modules/container-app.bicep' = [for app in apps: if (deplo
     scaleSettings: scale.services[app.service]
     environmentType: environmentType
     serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    stop: stopTimes[app.service]
   }
   dependsOn: [keyVaultAccess]
 }]

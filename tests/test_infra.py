@@ -3,9 +3,11 @@
 The point of these tests: Front Door's routes and the Container Apps scale
 rules are *loaded* by Bicep from the same two files that the local gateway
 (``infra/routing.json``) and the load tests (``infra/scale.json``) read, so
-they cannot drift; every file and setting the deployment names exists; and
-checkov passes on infra/, the Dockerfiles and the workflows (each skip
-carrying its reason where it is made).
+they cannot drift; every file and setting the deployment names exists; a
+replica that Container Apps stops drains inside its grace period (the
+timings are parsed from the Bicep and read back through the services' own
+settings); and checkov passes on infra/, the Dockerfiles and the workflows
+(each skip carrying its reason where it is made).
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from typing import Any
 
 import pytest
 import yaml
-from stelly_core.settings import ENV_VARIABLES
+from stelly_core.settings import ENV_VARIABLES, load_settings
 from stelly_gateway.routing import default_table_path, load_routing_table
+from stelly_realtime.config import CLOSE_WINDOW_VARIABLE, RealtimeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 INFRA = ROOT / "infra"
@@ -33,6 +36,24 @@ SCALE = json.loads((INFRA / "scale.json").read_text())
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 DOCKERFILES = [*sorted(ROOT.glob("services/*/Dockerfile")), ROOT / "cli" / "Dockerfile"]
 CHECKOV = "checkov==3.3.30"
+MAIN_BICEP = (INFRA / "main.bicep").read_text()
+APP_BICEP = (INFRA / "modules" / "container-app.bicep").read_text()
+#: Seconds from a replica's readiness turning to Not Ready until the Container
+#: Apps ingress stops routing to it: an assumption (no published figure, and
+#: nothing here runs in Azure), stated in infra/README.md.
+INGRESS_PROPAGATION_SECONDS = 5
+#: What a grace period holds beyond drain + close window + shutdown: the
+#: lifespan shutdown, which uvicorn's graceful-shutdown timeout does not bound.
+STOP_MARGIN_SECONDS = 5
+#: What Microsoft.App/containerApps@2025-01-01 takes in a probe (its REST type
+#: definition documents these ranges in its descriptions): property -> (min, max).
+PROBE_API_BOUNDS = {
+    "failureThreshold": (1, 10),
+    "periodSeconds": (1, 240),
+    "successThreshold": (1, 10),
+    "timeoutSeconds": (1, 240),
+    "initialDelaySeconds": (1, 60),
+}
 
 
 def _loadtest_scale() -> ModuleType:
@@ -54,6 +75,75 @@ def _loaded_json(path: Path) -> list[Path]:
         (path.parent / name).resolve()
         for name in re.findall(r"loadJsonContent\('([^']+)'\)", path.read_text())
     ]
+
+
+def _bicep_scalar(value: str) -> Any:
+    value = value.strip()
+    if value in ("true", "false"):
+        return value == "true"
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if re.fullmatch(r"'[^']*'", value):
+        return value[1:-1]
+    return value  # an expression, kept as written (e.g. targetPort)
+
+
+def _bicep_flat_object(body: str) -> dict[str, Any]:
+    """``a: 1, b: 'x'`` (one line, no nested objects) as a dict."""
+    return {
+        key.strip("'"): _bicep_scalar(value)
+        for key, value in re.findall(r"('?[\w-]+'?):\s*([^,{}\[\]]+?)\s*(?:,|$)", body.strip())
+    }
+
+
+def _apps() -> dict[str, dict[str, Any]]:
+    """main.bicep's ``apps``: service -> its port and whether it has ingress."""
+    block = re.search(r"^var apps = \[\n(.*?)^\]", MAIN_BICEP, re.S | re.M)
+    assert block is not None
+    apps = {}
+    for line in block.group(1).splitlines():
+        fields = _bicep_flat_object(re.sub(r"\[[^\]]*\]", "''", line.strip().strip("{}")))
+        apps[fields["service"]] = fields
+    return apps
+
+
+def _stop_times() -> dict[str, dict[str, int]]:
+    """main.bicep's ``stopTimes``: service -> drain, closeWindow, shutdown, grace."""
+    block = re.search(r"^var stopTimes = \{\n(.*?)^\}", MAIN_BICEP, re.S | re.M)
+    assert block is not None
+    return {
+        name.strip("'"): _bicep_flat_object(body)
+        for name, body in re.findall(r"^\s*('?[\w-]+'?): \{(.*)\}\s*$", block.group(1), re.M)
+    }
+
+
+def _probes() -> dict[str, dict[str, Any]]:
+    """container-app.bicep's probes of an app with ingress, by type."""
+    block = re.search(r"^var probes = ingress \? \[\n(.*?)^\] : \[\]", APP_BICEP, re.S | re.M)
+    assert block is not None
+    probes = {}
+    for line in block.group(1).strip().splitlines():
+        get = re.search(r"httpGet: \{(.*?)\}", line)
+        assert get is not None, f"not an HTTP probe: {line}"
+        fields = _bicep_flat_object(line.strip().strip("{}").replace(get.group(0), "httpGet: ''"))
+        fields["httpGet"] = _bicep_flat_object(get.group(1))
+        probes[fields["type"]] = fields
+    return probes
+
+
+def _stop_env(stop: dict[str, int]) -> dict[str, str]:
+    """The variables container-app.bicep writes from ``stop``, as the container gets them."""
+    written = re.findall(r"\{ name: '(\w+)', value: string\(stop\.(\w+)\) \}", APP_BICEP)
+    assert written, "no drain settings written from stop"
+    return {name: str(stop[field]) for name, field in written if field in stop}
+
+
+def _image_port(service: str) -> int:
+    """The port a service's image serves on (its Dockerfile's CMD)."""
+    dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
+    match = re.search(r'^CMD \[.*"--port", "(\d+)"\]', dockerfile, re.M)
+    assert match is not None, service
+    return int(match.group(1))
 
 
 def test_bicep_loads_the_routing_table_the_gateway_reads() -> None:
@@ -115,6 +205,7 @@ def test_no_route_pattern_or_replica_count_is_written_in_bicep() -> None:
             assert f"'{pattern}'" not in text, f"route pattern {pattern} written in Bicep"
     for key in ("minReplicas", "maxReplicas", "concurrentRequests", "messageCount"):
         assert not re.search(rf"{key}:\s*'?\d", text), f"{key} is a literal in Bicep"
+    assert not re.search(r"terminationGracePeriodSeconds:\s*\d", text), "grace comes from stopTimes"
     assert "'media-jobs'" not in text, "the queue name comes from scale.json"
 
 
@@ -132,8 +223,18 @@ def test_every_scaled_service_is_deployed_and_the_scale_rules_are_sane() -> None
     # Open WebSockets are invisible to the HTTP rule (requests per window).
     assert SCALE["services"]["realtime"]["rule"]["type"] != "http"
     assert SCALE["services"]["menu"]["rule"] == {"type": "http", "concurrent_requests": 50}
-    assert SCALE["services"]["menu"]["replicas"]["prod"] == {"min": 1, "max": 10}
+    assert SCALE["services"]["menu"]["replicas"]["prod"] == {"min": 2, "max": 10}
     assert SCALE["services"]["menu"]["replicas"]["dev"]["min"] == 0
+
+
+def test_prod_keeps_two_replicas_of_menu_and_realtime() -> None:
+    # A drain moves traffic to the other replicas: with one, a stop or a
+    # crash leaves nothing in rotation. Read as the load tests read it.
+    rules = _loadtest_scale().load_scale_rules()
+    for name in ("menu", "realtime"):
+        low, high = rules[name].bounds("prod")
+        assert low >= 2 and high >= low, f"{name}: prod min {low}"
+    assert "minReplicas: replicas.min" in APP_BICEP
 
 
 def test_azure_yaml_names_only_services_and_dockerfiles_that_exist() -> None:
@@ -164,8 +265,87 @@ def test_azure_yaml_web_entry_points_at_the_web_app() -> None:
 def test_every_setting_bicep_writes_is_a_real_setting() -> None:
     written = set(re.findall(r"name: '((?:STELLY|KZ)_[A-Z0-9_]+)'", _bicep_text()))
     assert written, "no settings found in Bicep"
-    assert written <= set(ENV_VARIABLES), written - set(ENV_VARIABLES)
+    # the close window is the realtime service's own setting, not stelly_core's
+    known = {*ENV_VARIABLES, CLOSE_WINDOW_VARIABLE}
+    assert written <= known, written - known
     assert {"STELLY_FRONTDOOR_ID", "KZ_SECRET_KEY", "STELLY_DATABASE_AUTH"} <= written
+    assert {"STELLY_DRAIN_SECONDS", "STELLY_SHUTDOWN_SECONDS", CLOSE_WINDOW_VARIABLE} <= written
+
+
+def test_apps_with_ingress_are_probed_over_http_on_their_port() -> None:
+    probes = _probes()
+    assert set(probes) == {"Startup", "Readiness", "Liveness"}
+    for probe in probes.values():
+        assert probe["httpGet"]["port"] == "targetPort", probe
+    assert probes["Readiness"]["httpGet"]["path"] == "/readyz"
+    assert probes["Liveness"]["httpGet"]["path"] == "/healthz", "liveness must not fail a drain"
+    assert probes["Startup"]["httpGet"]["path"] == "/healthz"
+    # A short period and a low failure threshold: the default TCP probe
+    # (5 s x 48) never notices a drain.
+    readiness = probes["Readiness"]
+    assert readiness["periodSeconds"] <= 5 and readiness["failureThreshold"] <= 3
+    assert readiness.get("successThreshold", 1) == 1
+    assert "probes: probes" in APP_BICEP
+    # targetPort is both the ingress's port and the probes', and it is the
+    # port the service's image listens on.
+    assert re.search(r"^\s*targetPort: targetPort$", APP_BICEP, re.M)
+    assert "targetPort: app.port" in MAIN_BICEP
+    apps = _apps()
+    assert {name for name, app in apps.items() if app["ingress"]} == {"menu", "realtime", "media"}
+    for name, app in apps.items():
+        if app["ingress"]:
+            assert app["port"] == _image_port(name), name
+
+
+def test_probe_values_are_inside_the_apis_bounds() -> None:
+    assert "'Microsoft.App/containerApps@2025-01-01'" in APP_BICEP, "bounds are for this version"
+    for kind, probe in _probes().items():
+        assert set(probe) <= {"type", "httpGet", "tcpSocket", *PROBE_API_BOUNDS}, probe
+        assert set(probe["httpGet"]) <= {"path", "port", "host", "scheme", "httpHeaders"}
+        for key, (low, high) in PROBE_API_BOUNDS.items():
+            if key in probe:
+                assert low <= probe[key] <= high, f"{kind}.{key} = {probe[key]}"
+        if kind != "Readiness":
+            assert probe.get("successThreshold", 1) == 1, "must be 1 for liveness and startup"
+
+
+def test_every_app_drains_inside_its_grace_period() -> None:
+    apps, stops, probes = _apps(), _stop_times(), _probes()
+    assert set(stops) == set(apps) == set(SCALE["services"])
+    # the module passes the same figures to the process and to Container Apps
+    assert "stop: stopTimes[app.service]" in MAIN_BICEP
+    assert "terminationGracePeriodSeconds: stop.grace" in APP_BICEP
+    assert re.search(r"env: concat\(env, stopEnv, ", APP_BICEP)
+    assert "contains(stop, 'closeWindow') ? [" in APP_BICEP
+    readiness, liveness = probes["Readiness"], probes["Liveness"]
+    unready_after = readiness["periodSeconds"] * readiness["failureThreshold"]
+    for name, stop in stops.items():
+        # What the process makes of what Bicep passes: its own settings.
+        env = _stop_env(stop)
+        settings = load_settings(env)
+        drain, shutdown = settings.drain_seconds, settings.shutdown_seconds
+        close = RealtimeConfig.from_environ(env).close_window if name == "realtime" else 0.0
+        assert (CLOSE_WINDOW_VARIABLE in env) == (name == "realtime"), name
+        grace = stop["grace"]
+        assert drain + close + shutdown + STOP_MARGIN_SECONDS <= grace, name
+        if apps[name]["ingress"]:
+            # /readyz fails at once; the ingress must have let go before the drain ends
+            assert drain >= unready_after + INGRESS_PROPAGATION_SECONDS, name
+            # and liveness must not restart a replica that is stopping
+            assert liveness["periodSeconds"] * liveness["failureThreshold"] >= grace, name
+        else:
+            assert drain == 0, f"{name} has no ingress to drain from"
+    # Realtime's close hook is bounded by the shutdown budget: the grace
+    # holds that bound too, and the window fits inside it.
+    realtime = _stop_env(stops["realtime"])
+    realtime_settings = load_settings(realtime)
+    assert RealtimeConfig.from_environ(realtime).close_window <= realtime_settings.shutdown_seconds
+    assert (
+        realtime_settings.drain_seconds
+        + 2 * realtime_settings.shutdown_seconds
+        + STOP_MARGIN_SECONDS
+        <= stops["realtime"]["grace"]
+    )
 
 
 def test_no_secret_is_written_in_configuration() -> None:

@@ -1,6 +1,9 @@
 // One Container App (menu, realtime, media or the media worker), tagged with
 // its azd service name, running as its own user-assigned identity. Its scale
-// rule is the service's entry of infra/scale.json, passed in as scaleSettings.
+// rule is the service's entry of infra/scale.json, passed in as scaleSettings;
+// how it stops (drain, spread closes, in-flight work, grace period) is its
+// entry of main.bicep's stopTimes, passed in as stop (infra/README.md,
+// "Stopping a replica": the arithmetic, and why each probe value).
 param name string
 param serviceName string
 param location string
@@ -20,6 +23,8 @@ param scaleSettings object
 @allowed(['dev', 'prod'])
 param environmentType string
 param serviceBusNamespace string
+@description('Seconds: drain (/readyz answers 503 while the replica still serves), closeWindow (realtime only: its WebSockets close with 1012 spread over it), shutdown (the bound on in-flight work), grace (terminationGracePeriodSeconds, SIGTERM to SIGKILL).')
+param stop object
 
 var rule = scaleSettings.rule
 var replicas = scaleSettings.replicas[environmentType]
@@ -45,11 +50,24 @@ var ruleByType = {
     }
   }
 }
+// Readiness takes a draining replica out of the ingress's rotation: /readyz
+// answers 503 from SIGTERM on, and 3 failures 3 s apart are seen within 9 s,
+// which stop.drain covers with the ingress's propagation on top. Liveness is
+// tolerant (50 s of silence) so that it never restarts a replica that is
+// draining or busy. Startup gives a replica 30 s to answer /healthz, polling
+// every 3 s so a new revision takes traffic soon after it can. (The API takes
+// at most 10 for a failureThreshold.)
 var probes = ingress ? [
-  { type: 'Startup', httpGet: { path: '/healthz', port: targetPort }, periodSeconds: 2, failureThreshold: 30 }
-  { type: 'Liveness', httpGet: { path: '/healthz', port: targetPort }, periodSeconds: 10, failureThreshold: 3 }
-  { type: 'Readiness', httpGet: { path: '/readyz', port: targetPort }, periodSeconds: 5, failureThreshold: 3 }
+  { type: 'Startup', httpGet: { path: '/healthz', port: targetPort }, periodSeconds: 3, failureThreshold: 10, timeoutSeconds: 2 }
+  { type: 'Readiness', httpGet: { path: '/readyz', port: targetPort }, periodSeconds: 3, failureThreshold: 3, successThreshold: 1, timeoutSeconds: 3 }
+  { type: 'Liveness', httpGet: { path: '/healthz', port: targetPort }, periodSeconds: 10, failureThreshold: 5, timeoutSeconds: 5 }
 ] : []
+// The drain timings the process reads (stelly_core.settings; the close window
+// is the realtime service's own setting).
+var stopEnv = concat([
+  { name: 'STELLY_DRAIN_SECONDS', value: string(stop.drain) }
+  { name: 'STELLY_SHUTDOWN_SECONDS', value: string(stop.shutdown) }
+], contains(stop, 'closeWindow') ? [{ name: 'STELLY_REALTIME_CLOSE_WINDOW', value: string(stop.closeWindow) }] : [])
 
 resource app 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
@@ -81,14 +99,14 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
     // Revision suffixes are left to Container Apps: a fixed one (say, the
     // image tag) would make a second provision of the same tag fail.
     template: {
-      // Realtime closes every socket with 1012 on SIGTERM; give it the time.
-      terminationGracePeriodSeconds: 30
+      // SIGTERM to SIGKILL: holds drain + close window + shutdown + a margin.
+      terminationGracePeriodSeconds: stop.grace
       containers: [
         {
           name: serviceName
           image: image
           command: empty(command) ? null : command
-          env: concat(env, [{ name: 'AZURE_CLIENT_ID', value: identityClientId }])
+          env: concat(env, stopEnv, [{ name: 'AZURE_CLIENT_ID', value: identityClientId }])
           resources: {
             // A string in scale.json: Bicep has no floating-point literals.
             cpu: json(scaleSettings.resources.cpu)
