@@ -4,6 +4,11 @@ Every request goes straight to one service on 127.0.0.1, as Front Door would
 send it: the app's own address, the tenant in ``X-Tenant-Host`` and the
 profile's id in ``X-Azure-FDID``. The users read their targets from
 :class:`Context`, which the runner fills before a run.
+
+A kitchen socket behaves like the web app's (``web/src/lib/realtime.ts``):
+after any close it waits a full-jitter delay (:func:`reconnect_delay`, the
+same base and cap), reconnects and resubscribes with ``since``, and drops
+replayed events it has already seen.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from locust import FastHttpUser, User, constant, task
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "Context",
@@ -29,7 +37,14 @@ __all__ = [
     "StorefrontUser",
     "Tenant",
     "png_bytes",
+    "reconnect_delay",
 ]
+
+#: the first retry's ceiling and the largest, in seconds (as web/src/lib/offsets.ts)
+RECONNECT_BASE = 0.5
+RECONNECT_CAP = 15.0
+#: closes that are routine (a restart or a deploy), not a failure of the socket
+ROUTINE_CLOSES = frozenset({1001, 1012})
 
 
 @dataclass
@@ -52,6 +67,12 @@ class Context:
     deliveries: list[tuple[str, float]] = field(default_factory=list)
     sockets_opened: int = 0
     last_subscribed: float = 0.0
+    # kitchen sockets: (monotonic time, close code or None when the connection
+    # just died) of each loss; monotonic time of each reconnect attempt;
+    # (monotonic time, recovered) of each resubscription with since
+    closes: list[tuple[float, int | None]] = field(default_factory=list)
+    reconnects: list[float] = field(default_factory=list)
+    resumes: list[tuple[float, bool]] = field(default_factory=list)
 
     def headers(self, slug: str) -> dict[str, str]:
         return {"x-tenant-host": f"{slug}.localhost", "x-azure-fdid": self.frontdoor_id}
@@ -79,6 +100,19 @@ def png_bytes(width: int = 96, height: int = 64) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+def reconnect_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
+    """Seconds before reconnect ``attempt`` (0 first): AWS "full jitter".
+
+    Uniform in ``[0, min(RECONNECT_CAP, RECONNECT_BASE * 2**attempt)]``, with
+    no floor, so that the sockets a replica lets go come back spread out.
+    """
+    return rng() * min(RECONNECT_CAP, RECONNECT_BASE * 2 ** min(max(attempt, 0), 16))
+
+
+def _offset_key(offset: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in offset.split("-"))
 
 
 def order_body(tenant: Tenant) -> dict[str, Any]:
@@ -203,7 +237,13 @@ class StaffUploadUser(FastHttpUser):
 
 
 class KitchenSocketUser(User):
-    """A kitchen screen: one WebSocket subscribed to ``kitchen``, timing each new order."""
+    """A kitchen screen: one WebSocket subscribed to ``kitchen``, timing each new order.
+
+    When the socket closes it reconnects after :func:`reconnect_delay` and
+    resumes from the last offset it saw; the backoff starts over once a
+    subscription is served. A 1012 (or 1001) close is routine; any other
+    loss is reported as a failure ("WS connection lost").
+    """
 
     stelly: ClassVar[Context]
     host = ""
@@ -224,42 +264,88 @@ class KitchenSocketUser(User):
         tenants = [t for t in self.stelly.ordering() if t.staff_token]
         self.tenant = tenants[self.stelly.sockets_opened % len(tenants)]
         self.stelly.sockets_opened += 1
+        self.socket: ClientConnection | None = None
+        self.offset: str | None = None  # the last one seen: the next since
+        self.attempt = 0  # reconnects since a subscription was last served
+        self.retry_at = 0.0
+        self._open("WS connect+subscribe kitchen")
+
+    def _open(self, name: str) -> None:
         started = time.monotonic()
+        since = self.offset
         try:
-            self.socket = connect(
+            socket = connect(
                 self.realtime_url + "/ws/v1",
                 additional_headers=self.stelly.headers(self.tenant.slug),
                 compression=None,
                 open_timeout=30,
             )
-            self.socket.send(
-                json.dumps(
-                    {"op": "subscribe", "channel": "kitchen", "token": self.tenant.staff_token}
-                )
-            )
-            reply = json.loads(self.socket.recv(timeout=30))
-            if reply.get("op") != "subscribed":
-                raise RuntimeError(f"subscribe refused: {reply}")
-            self._fire("WS connect+subscribe kitchen", started)
-            self.stelly.last_subscribed = time.monotonic()
+            try:
+                command = {
+                    "op": "subscribe",
+                    "channel": "kitchen",
+                    "token": self.tenant.staff_token,
+                }
+                if since is not None:
+                    command["since"] = since
+                socket.send(json.dumps(command))
+                reply = json.loads(socket.recv(timeout=30))
+                if reply.get("op") != "subscribed":
+                    raise RuntimeError(f"subscribe refused: {reply}")
+            except BaseException:
+                socket.close()
+                raise
         except Exception as exc:
-            self._fire("WS connect+subscribe kitchen", started, exc)
-            self.socket = None
+            self._fire(name, started, exc)
+            self._back_off()
+            return
+        self._fire(name, started)
+        self.socket = socket
+        self.attempt = 0
+        recovered = reply.get("recovered") is True
+        if since is None:
+            self.stelly.last_subscribed = time.monotonic()
+        else:
+            self.stelly.resumes.append((time.monotonic(), recovered))
+        if since is None or not recovered:
+            # from the top: a real kitchen would refetch its orders over REST
+            self.offset = str(reply.get("offset"))
+
+    def _back_off(self) -> None:
+        self.retry_at = time.monotonic() + reconnect_delay(self.attempt)
+        self.attempt += 1
 
     @task
     def listen(self) -> None:
         if self.socket is None:
-            time.sleep(1)
+            wait = self.retry_at - time.monotonic()
+            if wait > 0:
+                time.sleep(min(wait, 1.0))
+                return
+            self.stelly.reconnects.append(time.monotonic())
+            self._open("WS reconnect+resume kitchen")
             return
         try:
             frame = json.loads(self.socket.recv(timeout=5))
         except TimeoutError:
             return
         except ConnectionClosed as exc:
-            self._fire("WS connection lost", time.monotonic(), exc)
+            code = exc.rcvd.code if exc.rcvd is not None else None
+            self.stelly.closes.append((time.monotonic(), code))
+            if code in ROUTINE_CLOSES:
+                self._fire(f"WS closed {code}", time.monotonic())
+            else:
+                self._fire("WS connection lost", time.monotonic(), exc)
             self.socket = None
+            self._back_off()
             return
-        if frame.get("op") == "event" and frame.get("type") == "order.created":
+        if frame.get("op") != "event" or frame.get("channel") != "kitchen":
+            return
+        offset = str(frame.get("offset"))
+        if self.offset is not None and _offset_key(offset) <= _offset_key(self.offset):
+            return  # replayed after a resume: already seen
+        self.offset = offset
+        if frame.get("type") == "order.created":
             order_id = str(frame.get("data", {}).get("id", ""))
             self.stelly.deliveries.append((order_id, time.monotonic()))
 

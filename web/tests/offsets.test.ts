@@ -27,11 +27,26 @@ describe("offsets", () => {
     expect(book.get("kitchen")).toBeUndefined();
   });
 
-  it("backs off exponentially with jitter, capped", () => {
-    expect(reconnectDelay(0, () => 0)).toBe(250);
-    expect(reconnectDelay(0, () => 1)).toBe(500);
-    expect(reconnectDelay(3, () => 1)).toBe(4000);
-    expect(reconnectDelay(50, () => 1)).toBe(15000);
+  it("backs off with full jitter: uniform from 0 to an exponential ceiling, capped", () => {
+    expect(reconnectDelay(0, () => 0)).toBe(0);
+    expect(reconnectDelay(0, () => 0.5)).toBe(250);
+    expect(reconnectDelay(0, () => 0.999999)).toBe(499);
+    expect(reconnectDelay(1, () => 0.999999)).toBe(999);
+    expect(reconnectDelay(3, () => 0.5)).toBe(2000);
+    expect(reconnectDelay(5, () => 0.999999)).toBe(14999);
+    expect(reconnectDelay(50, () => 0.999999)).toBe(14999);
+    expect(reconnectDelay(5000, () => 0.5)).toBe(7500);
+  });
+
+  it("spreads first retries evenly over their ceiling: no 100 ms holds more than its share", () => {
+    const delays = Array.from({ length: 2000 }, () => reconnectDelay(0));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...delays)).toBeLessThan(500);
+    const buckets = new Array<number>(5).fill(0);
+    for (const d of delays) buckets[Math.floor(d / 100)]++;
+    // uniform: 400 each; half-jitter (the old [250, 500]) would leave the first ones empty
+    expect(Math.min(...buckets)).toBeGreaterThan(300);
+    expect(Math.max(...buckets)).toBeLessThan(500);
   });
 
   const page = { protocol: "http:", host: "pizza.localhost:8080", hostname: "pizza.localhost", port: "8080" };

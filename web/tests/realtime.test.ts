@@ -11,9 +11,9 @@ class FakeSocket {
   send(data: string) {
     this.sent.push(JSON.parse(data));
   }
-  close() {
+  close(code = 1000) {
     this.readyState = 3;
-    this.onclose?.({});
+    this.onclose?.({ code });
   }
   open() {
     this.readyState = 1;
@@ -24,9 +24,10 @@ class FakeSocket {
   }
 }
 
-function harness() {
+function harness(random: () => number = () => 0.5) {
   const sockets: FakeSocket[] = [];
   const timers: (() => void)[] = [];
+  const delays: number[] = [];
   const client = new RealtimeClient({
     url: "ws://x/ws/v1",
     socket: () => {
@@ -34,8 +35,12 @@ function harness() {
       sockets.push(s);
       return s;
     },
-    schedule: (fn) => timers.push(fn),
+    schedule: (fn, ms) => {
+      delays.push(ms);
+      return timers.push(fn);
+    },
     cancel: () => undefined,
+    random,
   });
   const events: RealtimeEvent[] = [];
   const subscribed: [boolean, boolean][] = [];
@@ -48,7 +53,7 @@ function harness() {
     onError: (c) => errors.push(c),
   });
   client.start();
-  return { client, sockets, timers, events, subscribed, errors };
+  return { client, sockets, timers, delays, events, subscribed, errors };
 }
 
 describe("realtime client", () => {
@@ -103,6 +108,46 @@ describe("realtime client", () => {
     h.timers.shift()!();
     h.sockets[1].open();
     expect(h.sockets[1].sent).toEqual([]);
+  });
+
+  it("waits a full-jitter delay before reconnecting after a 1012, then resumes with since", () => {
+    const h = harness(() => 0.25);
+    h.sockets[0].open();
+    h.sockets[0].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: false });
+    h.sockets[0].frame({ op: "event", channel: "kitchen", offset: "6-0", type: "order.created", data: {} });
+    h.sockets[0].close(1012); // the replica is restarting
+    expect(h.sockets).toHaveLength(1); // not at once
+    expect(h.delays).toEqual([125]); // a quarter of the first retry's 500 ms ceiling
+    h.timers.shift()!();
+    h.sockets[1].open();
+    expect(h.sockets[1].sent).toEqual([{ op: "subscribe", channel: "kitchen", token: "T", since: "6-0" }]);
+  });
+
+  it("first retries of many clients after one 1012 are spread, not in step", () => {
+    const delays = Array.from({ length: 200 }, () => {
+      const h = harness(Math.random);
+      h.sockets[0].open();
+      h.sockets[0].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: false });
+      h.sockets[0].close(1012);
+      return h.delays[0];
+    });
+    expect(new Set(delays).size).toBeGreaterThan(80);
+    expect(Math.max(...delays)).toBeLessThan(500);
+  });
+
+  it("backs off further while the server closes before serving, and starts over once served", () => {
+    const h = harness(() => 0.999);
+    h.sockets[0].open();
+    h.sockets[0].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: false });
+    for (let n = 0; n < 3; n++) {
+      h.sockets[n].close(1012); // a draining replica takes the socket and lets it go at once
+      h.timers.shift()!();
+      h.sockets[n + 1].open();
+    }
+    expect(h.delays).toEqual([499, 999, 1998]);
+    h.sockets[3].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: true });
+    h.sockets[3].close(1012);
+    expect(h.delays.at(-1)).toBe(499);
   });
 
   it("stops reconnecting after stop()", () => {

@@ -4,7 +4,8 @@ Orders are placed through the menu service's HTTP API (its outbox relay
 moves the events to Redis); kitchen clients on both realtime processes
 receive them, a reconnecting client resumes on the other process, a slow
 consumer is cut with 1013 while fast ones on both processes get every
-event, and SIGTERM closes every socket with 1012.
+event, and SIGTERM drains: readiness flips at once, then every socket is
+closed with 1012, spread over the close window.
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def _process(module: str, port: int, settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+def _process(
+    module: str, port: int, settings: Settings, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         [sys.executable, "-m", module, "--port", str(port)],
-        env=_env(settings),
+        env=_env(settings) | (env or {}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -197,24 +200,42 @@ async def test_a_client_resuming_on_the_other_process_gets_exactly_what_it_misse
             await assert_quiet(stale)
 
 
-async def test_sigterm_closes_every_socket_with_1012_and_exits(
+async def test_sigterm_drains_then_closes_every_socket_with_1012_spread_out(
     settings: Settings, stack: Stack, db: Database
 ) -> None:
     store = await _store(stack, db)
     port = free_port()
-    with _process("stelly_realtime", port, settings) as process:
+    env = {"STELLY_DRAIN_SECONDS": "1", "STELLY_REALTIME_CLOSE_WINDOW": "2"}
+    with _process("stelly_realtime", port, settings, env) as process:
         await _healthy(port, process)
-        clients = [await ws_connect(port, store.host) for _ in range(3)]
+        clients = [await ws_connect(port, store.host) for _ in range(60)]
         for ws in clients:
             await subscribe(ws, "kitchen", token=store.token)
         process.send_signal(signal.SIGTERM)
-        for ws in clients:
+        signalled = asyncio.get_running_loop().time()
+        await asyncio.sleep(0.3)
+        async with httpx.AsyncClient() as http:
+            ready = await http.get(f"http://127.0.0.1:{port}/readyz")
+            assert ready.status_code == 503
+            assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+        # still open during the drain delay
+        assert all(ws.close_code is None for ws in clients)
+
+        async def closed_at(ws: Any) -> float:
             with pytest.raises(ConnectionClosed) as closed:
                 await recv(ws)
             assert closed.value.rcvd is not None
             assert closed.value.rcvd.code == 1012
+            return asyncio.get_running_loop().time() - signalled
+
+        times = await asyncio.gather(*(closed_at(ws) for ws in clients))
+        assert min(times) >= 0.9  # nothing closed before the drain delay was over
+        buckets: dict[int, int] = {}
+        for t in times:
+            buckets[int(t * 10)] = buckets.get(int(t * 10), 0) + 1
+        assert max(buckets.values()) <= 0.2 * len(times), sorted(buckets.items())
         returncode = await asyncio.to_thread(process.wait, TIMEOUT)
-        assert returncode in (0, -signal.SIGTERM)
+        assert returncode == 0
 
 
 async def test_a_slow_consumer_is_cut_while_fast_ones_on_both_processes_get_everything(

@@ -49,10 +49,20 @@ export class OffsetBook {
   }
 }
 
-/** Reconnect delay: exponential from 0.5 s to 15 s, with jitter so clients do not stampede. */
+/** The first retry's ceiling (ms); each failed retry doubles it. */
+export const RECONNECT_BASE_MS = 500;
+/** The ceiling no retry waits past (ms). */
+export const RECONNECT_CAP_MS = 15_000;
+
+/**
+ * Reconnect delay in ms, "full jitter": uniform in [0, min(cap, base * 2^attempt)].
+ * Used after every close, 1012 included, and for the very first retry too: when a
+ * replica lets its sockets go (or dies), no two tabs should come back in step. With
+ * no floor the average wait is half the ceiling, and the spread is the widest.
+ */
 export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(15_000, 500 * 2 ** Math.min(attempt, 5));
-  return Math.round(base / 2 + random() * (base / 2));
+  const ceiling = Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** Math.min(Math.max(attempt, 0), 16));
+  return Math.floor(random() * ceiling);
 }
 
 /**

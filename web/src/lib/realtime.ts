@@ -1,5 +1,8 @@
 // A realtime client for /ws/v1 (SPEC §4), free of React: it subscribes,
-// remembers offsets, and after any close reconnects and resumes with `since`.
+// remembers offsets, and after any close (1012 from a restarting replica, 1013,
+// a dropped network) reconnects after a full-jitter delay and resumes with
+// `since`. The backoff starts over only once a subscription is served, so a
+// server that accepts and closes at once does not get a retry every half second.
 import { OffsetBook, reconnectDelay } from "./offsets";
 
 export interface RealtimeEvent {
@@ -38,6 +41,8 @@ export interface RealtimeOptions {
   onState?(state: ConnectionState): void;
   schedule?(fn: () => void, ms: number): unknown;
   cancel?(handle: unknown): void;
+  /** Uniform in [0, 1): the jitter's source (tests fix it). */
+  random?(): number;
 }
 
 /** Errors that no retry can fix: the subscription is dropped and its owner told. */
@@ -58,6 +63,7 @@ export class RealtimeClient {
       socket: (url) => new WebSocket(url) as unknown as SocketLike,
       schedule: (fn, ms) => setTimeout(fn, ms),
       cancel: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+      random: Math.random,
       ...options,
     };
   }
@@ -109,7 +115,6 @@ export class RealtimeClient {
     }
     this.ws = ws;
     ws.onopen = () => {
-      this.attempt = 0;
       this.opts.onState?.("open");
       for (const sub of this.subs.values()) this.sendSubscribe(sub);
     };
@@ -125,7 +130,7 @@ export class RealtimeClient {
 
   private retry(): void {
     if (this.stopped) return;
-    const delay = reconnectDelay(this.attempt++);
+    const delay = reconnectDelay(this.attempt++, this.opts.random);
     this.timer = this.opts.schedule(() => {
       this.timer = null;
       this.connect();
@@ -150,6 +155,7 @@ export class RealtimeClient {
     const channel = typeof frame.channel === "string" ? frame.channel : undefined;
     const sub = channel ? this.subs.get(channel) : undefined;
     if (frame.op === "subscribed" && sub && channel) {
+      this.attempt = 0; // served: the next drop starts the backoff over
       const hadOffset = this.offsets.get(channel) !== undefined;
       const recovered = hadOffset && frame.recovered === true;
       this.offsets.subscribed(channel, String(frame.offset), recovered);
@@ -172,7 +178,7 @@ export class RealtimeClient {
         // the server could not reach its stream store: ask again shortly, same `since`
         this.opts.schedule(() => {
           if (this.subs.get(channel) === sub) this.sendSubscribe(sub);
-        }, reconnectDelay(1));
+        }, reconnectDelay(1, this.opts.random));
       }
       if (sub && channel && FATAL.has(code)) this.subs.delete(channel);
       const targets = sub ? [sub] : [...this.subs.values()];

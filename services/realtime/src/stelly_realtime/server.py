@@ -62,7 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    config = RealtimeConfig()
+    try:
+        config = RealtimeConfig.from_environ()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     app = create_app(settings, config=config)
     server = DrainingServer(
         uvicorn_config(app, config, host=args.host, port=args.port), app.state["lifecycle"]

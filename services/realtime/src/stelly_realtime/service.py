@@ -1,10 +1,20 @@
-"""The realtime machinery of one process: the hub, the stream reader, the sessions."""
+"""The realtime machinery of one process: the hub, the stream reader, the sessions.
+
+Sockets are let go with 1012 spread over a window, never all in one instant:
+every closed client reconnects (with full-jitter backoff) and re-reads its
+streams with ``since``, and a thousand of them doing that at once is the
+reconnect storm that a restart must not cause. One task spreads a whole batch
+(a sleep between closes due at random moments), not a timer per socket. Once
+:meth:`RealtimeService.close_spread` has begun, the process is going away: a
+socket opened after that is closed with 1012 as soon as it is accepted.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +57,10 @@ class RealtimeService:
         self._sweeper: asyncio.Task[None] | None = None
         self._resolver: TenantResolver | None = None
         self._base_domain = ""
+        self._closing = False
+        self._opened = 0  # sockets ever opened: tells a reset whether its batch is whole
+        self._reset_spread: asyncio.Task[None] | None = None
+        self._reset_opened = 0
         self.sessions: set[Session] = set()
 
     @property
@@ -76,11 +90,12 @@ class RealtimeService:
 
     async def stop(self) -> None:
         """Close the remaining sockets and stop the hub."""
-        sweeper, self._sweeper = self._sweeper, None
-        if sweeper is not None:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+        for task in (self._sweeper, self._reset_spread):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._sweeper = self._reset_spread = None
         for session in list(self.sessions):
             session.connection.close(CLOSE_SERVICE_RESTART, "shutting_down")
         if self._hub is not None:
@@ -106,7 +121,56 @@ class RealtimeService:
             secret=self._secret,
         )
         self.sessions.add(session)
+        self._opened += 1
+        if self._closing:
+            # the edge has stopped routing here: send the client elsewhere at once
+            connection.close(CLOSE_SERVICE_RESTART, "service_restart")
         return session
+
+    async def close_spread(self, window: float) -> None:
+        """Close every socket with 1012, each at a random moment within ``window``.
+
+        Returns when all are closed (their close frames sent or on their way),
+        at the end of the window. From now on a socket opened here (rare: the
+        edge has stopped routing to a draining process) is closed with 1012
+        as soon as it is accepted. :meth:`stop` still closes whatever remains.
+
+        Args:
+            window: seconds to spread the closes over; 0 closes all at once.
+        """
+        # no await before the snapshot: every socket is in it or opened after
+        # the flag is set (and then closed by open())
+        self._closing = True
+        deadline = asyncio.get_running_loop().time() + max(0.0, window)
+        await _close_spread(list(self.sessions), deadline, "service_restart")
+
+    def _upstream_reset(self) -> None:
+        # Events published while pub/sub was down are in the streams: make
+        # every client resume from its offset rather than miss them. Spread,
+        # but over a shorter window than a drain: until its socket closes a
+        # client may be missing events, and a Redis restart resets every
+        # replica at once, so the storm is all sockets of all replicas.
+        # The hub reports a reset once per channel redis-py re-subscribed, all
+        # in a burst (thousands with many order channels): while a batch runs
+        # and no socket has opened since it began, there is nothing to add, at
+        # no cost per call. Otherwise a new batch replaces it. Logged once.
+        running = self._reset_spread is not None and not self._reset_spread.done()
+        if running and self._opened == self._reset_opened:
+            return
+        if self._reset_spread is not None and running:
+            self._reset_spread.cancel()
+        else:
+            _log.warning(
+                "upstream reset: closing %d sockets over %gs",
+                len(self.sessions),
+                self.config.reset_close_window,
+            )
+        self._reset_opened = self._opened
+        deadline = asyncio.get_running_loop().time() + self.config.reset_close_window
+        self._reset_spread = asyncio.create_task(
+            _close_spread(list(self.sessions), deadline, "upstream_reset"),
+            name="realtime-reset-close",
+        )
 
     async def close(self, session: Session) -> None:
         """Forget a session whose socket has ended."""
@@ -141,9 +205,22 @@ class RealtimeService:
             if session.tenant.id in refused:
                 session.connection.close(CLOSE_POLICY_VIOLATION, "tenant_suspended")
 
-    def _upstream_reset(self) -> None:
-        # events published while pub/sub was down are in the streams: make
-        # every client resume from its offset rather than miss them
-        _log.warning("upstream reset: closing %d sockets", len(self.sessions))
-        for session in list(self.sessions):
-            session.connection.close(CLOSE_SERVICE_RESTART, "upstream_reset")
+
+async def _close_spread(sessions: list[Session], deadline: float, reason: str) -> None:
+    """Close the sockets of ``sessions`` with 1012, each at a uniform moment before ``deadline``.
+
+    The moments are drawn at once and sorted; the task sleeps from one to the
+    next, so a whole batch costs one task and one timer at a time. A socket
+    its client closed meanwhile is skipped (closing it again does nothing).
+    """
+    loop = asyncio.get_running_loop()
+    now = loop.time()
+    schedule = sorted(
+        ((random.uniform(now, max(now, deadline)), session) for session in sessions),
+        key=lambda due: due[0],
+    )
+    for due, session in schedule:
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        session.connection.close(CLOSE_SERVICE_RESTART, reason)
