@@ -2,7 +2,7 @@
 UV := ./scripts/uv.sh
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help sync node run test web-test lint bench loadtest reset
+.PHONY: help sync node run test web-test lint bench loadtest chaos reset
 
 help:
 	@echo "make run    start the local stack (embedded PostgreSQL and Valkey unless URLs are set)"
@@ -10,6 +10,7 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  benchmarks (TENANTS=1000 by default)"
 	@echo "make loadtest  scale-rule check: each service at its infra/scale.json target (~4 min)"
+	@echo "make chaos  faults under load, 2 replicas each: report in .stelly/chaos/ (~5 min)"
 	@echo "make reset  delete the local stack's data under .stelly/"
 
 sync:
@@ -49,6 +50,10 @@ bench: sync node
 
 loadtest: sync node
 	$(UV) run --frozen --all-packages --group loadtest python -m loadtests
+
+# Rolling restarts, kills, Redis and PostgreSQL faults under load; non-zero on a broken invariant.
+chaos: sync node
+	$(RUN) python -m chaos
 
 reset:
 	@if [ -f .stelly/run/stack.json ]; then echo "stop 'make run' first"; exit 1; fi
