@@ -12,7 +12,7 @@ Invariants:
   1.6 s, on a network error, 429 or 5xx (``storefront/Checkout.tsx``,
   ``lib/idempotency.ts``). Every retry is counted;
 - realtime clients resume as ``lib/realtime.ts`` does: on any close they
-  reconnect with full-jitter back-off (0.5 s doubling to 15 s) and subscribe
+  reconnect with full-jitter back-off (1 s doubling to 15 s) and subscribe
   with ``since`` (the last offset seen); ``recovered: false`` (and the first
   subscribe) makes a kitchen refetch its orders over REST;
 - a socket's ``close`` is recorded only if it had subscribed, so every
@@ -103,9 +103,15 @@ def _offset(value: str) -> tuple[int, ...]:
         return (0,)
 
 
-def full_jitter(rng: random.Random, attempt: int) -> float:
-    """Seconds before reconnect ``attempt`` (0-based): uniform in [0, min(15, 0.5 * 2^n)]."""
-    return rng.uniform(0.0, min(15.0, 0.5 * 2 ** min(attempt, 5)))
+def full_jitter(rng: random.Random, attempt: int, *, abrupt: bool = False) -> float:
+    """Seconds before reconnect ``attempt`` (0-based): uniform in [0, min(15, 1 * 2^n)].
+
+    After an abrupt loss (1006, or 1011 from the gateway when a replica
+    vanished) the ceiling is 5x wider, as in the web app: nobody spread
+    those closes, unlike the 1012s of a draining replica.
+    """
+    ceiling = 1.0 * 2 ** min(attempt, 5) * (5 if abrupt else 1)
+    return rng.uniform(0.0, min(15.0, ceiling))
 
 
 @dataclass
@@ -403,7 +409,7 @@ class Subscriber:
             if subscribed or self.open:
                 rec.socket(self.role, self.index, "close", code=code)
             self.open = False
-            await asyncio.sleep(full_jitter(self.rng, attempt))
+            await asyncio.sleep(full_jitter(self.rng, attempt, abrupt=code in (1006, 1011)))
             attempt += 1
 
     async def _handle(self, ws: Any, frame: dict[str, Any]) -> bool:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from chaos import faults
+from chaos.cpu import CpuSampler
 from chaos.load import Crowd, Load, LoadShape
 from chaos.metrics import Phase, Recorder, phase_figures
 from chaos.setup import chaos_stack, outbox_rows, prepare_tenant
@@ -288,6 +289,8 @@ async def _run_async(chaos: ChaosStack, profile: Profile, seed: int) -> dict[str
     rec = Recorder()
     load = Load(target, rec, profile.shape, seed)
     crowd = Crowd(target, profile.shape, seed)
+    sampler = CpuSampler()
+    sampler.start()
     try:
         await crowd.start(within=180)
         await load.open_sockets(within=60, crowd=0)
@@ -301,10 +304,13 @@ async def _run_async(chaos: ChaosStack, profile: Profile, seed: int) -> dict[str
     finally:
         await load.stop()
         await crowd.stop(rec)
+        sampler.stop()
     phases = [phase for phase, _ in plan]
     steady = phase_figures(rec, phases[0], float("nan"))
     steady_p99 = steady["p99_ms"] if steady["p99_ms"] is not None else float("nan")
     figures = [steady] + [phase_figures(rec, p, steady_p99) for p in phases[1:]]
+    for phase, figure in zip(phases, figures, strict=True):
+        figure["cpu"] = sampler.figures(rec.started + phase.start, rec.started + phase.end)
     return {
         "profile": profile.name,
         "seed": seed,

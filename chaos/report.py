@@ -22,7 +22,8 @@ __all__ = ["table", "write_report"]
 _COLUMNS = (
     "phase", "customer req", "failed", "failed attempts", "retries", "p50 ms", "p99 ms",
     "recover s", "reconnects", "peak 100ms", "crowd resumed (true/false/never)",
-    "crowd max s", "crowd span s", "kitchen lag s", "note",
+    "crowd max s", "crowd span s", "kitchen lag s", "CPU busy (peak 1 s)", "CPU s by process",
+    "note",
 )  # fmt: skip
 
 
@@ -54,8 +55,22 @@ def _row(f: dict[str, Any]) -> list[str]:
         num(crowd["max_resume_s"], "g"),
         num(crowd["all_resumed_s"], "g"),
         num(f["kitchen_max_lag_s"], "g"),
+        _cpu_busy(f.get("cpu")),
+        _cpu_top(f.get("cpu")),
         note,
     ]
+
+
+def _cpu_busy(cpu: dict[str, Any] | None) -> str:
+    if not cpu or cpu.get("busy_share") is None:
+        return "-"
+    return f"{cpu['busy_share']:.0%} ({cpu['busy_peak_1s']:.0%})"
+
+
+def _cpu_top(cpu: dict[str, Any] | None) -> str:
+    if not cpu:
+        return "-"
+    return " ".join(f"{group} {seconds:g}" for group, seconds in list(cpu["cpu_s"].items())[:4])
 
 
 def table(result: dict[str, Any]) -> str:
@@ -142,7 +157,9 @@ def _html(result: dict[str, Any]) -> str:
         " last abnormal second; peak 100ms = largest share of reconnects in one 100 ms window;"
         " crowd max s = longest close-to-resume of one idle socket; crowd span s = first close to"
         " last resume in the phase (both replicas, one after the other, in a rolling restart);"
-        " kitchen lag s = longest time from an order's 201 to the last kitchen learning of it.</p>"
+        " kitchen lag s = longest time from an order's 201 to the last kitchen learning of it;"
+        " CPU busy = share of all cores in use over the phase (its busiest second), from /proc/stat;"
+        " CPU s by process = CPU seconds per kind of process (load = this run's own clients).</p>"
         f"<h2>End state</h2><pre>{end}</pre><h2>Timeline</h2>{_plots(result)}"
         + (
             f"<h2>Stack shutdown</h2><pre>{html.escape(result['stack_stop_error'])}</pre>"

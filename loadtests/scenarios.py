@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: the first retry's ceiling and the largest, in seconds (as web/src/lib/offsets.ts)
-RECONNECT_BASE = 0.5
+RECONNECT_BASE = 1.0
 RECONNECT_CAP = 15.0
 #: closes that are routine (a restart or a deploy), not a failure of the socket
 ROUTINE_CLOSES = frozenset({1001, 1012})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareOffsets, OffsetBook, reconnectDelay, resolveRealtimeUrl } from "../src/lib/offsets";
+import { compareOffsets, isAbruptClose, OffsetBook, reconnectDelay, resolveRealtimeUrl } from "../src/lib/offsets";
 
 describe("offsets", () => {
   it("compares stream ids numerically", () => {
@@ -29,24 +29,34 @@ describe("offsets", () => {
 
   it("backs off with full jitter: uniform from 0 to an exponential ceiling, capped", () => {
     expect(reconnectDelay(0, () => 0)).toBe(0);
-    expect(reconnectDelay(0, () => 0.5)).toBe(250);
-    expect(reconnectDelay(0, () => 0.999999)).toBe(499);
-    expect(reconnectDelay(1, () => 0.999999)).toBe(999);
-    expect(reconnectDelay(3, () => 0.5)).toBe(2000);
+    expect(reconnectDelay(0, () => 0.5)).toBe(500);
+    expect(reconnectDelay(0, () => 0.999999)).toBe(999);
+    expect(reconnectDelay(1, () => 0.999999)).toBe(1999);
+    expect(reconnectDelay(3, () => 0.5)).toBe(4000);
     expect(reconnectDelay(5, () => 0.999999)).toBe(14999);
     expect(reconnectDelay(50, () => 0.999999)).toBe(14999);
     expect(reconnectDelay(5000, () => 0.5)).toBe(7500);
   });
 
+  it("spreads the first retry after an abrupt loss five times wider", () => {
+    expect(reconnectDelay(0, () => 0.999999, true)).toBe(4999);
+    expect(reconnectDelay(0, () => 0.5, true)).toBe(2500);
+    expect(reconnectDelay(5, () => 0.999999, true)).toBe(14999);
+    expect(isAbruptClose(1006)).toBe(true);
+    expect(isAbruptClose(1011)).toBe(true);
+    expect(isAbruptClose(1012)).toBe(false);
+    expect(isAbruptClose(1000)).toBe(false);
+  });
+
   it("spreads first retries evenly over their ceiling: no 100 ms holds more than its share", () => {
     const delays = Array.from({ length: 2000 }, () => reconnectDelay(0));
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...delays)).toBeLessThan(500);
-    const buckets = new Array<number>(5).fill(0);
+    expect(Math.max(...delays)).toBeLessThan(1000);
+    const buckets = new Array<number>(10).fill(0);
     for (const d of delays) buckets[Math.floor(d / 100)]++;
-    // uniform: 400 each; half-jitter (the old [250, 500]) would leave the first ones empty
-    expect(Math.min(...buckets)).toBeGreaterThan(300);
-    expect(Math.max(...buckets)).toBeLessThan(500);
+    // uniform: 200 each; half-jitter would leave the first ones empty
+    expect(Math.min(...buckets)).toBeGreaterThan(120);
+    expect(Math.max(...buckets)).toBeLessThan(290);
   });
 
   const page = { protocol: "http:", host: "pizza.localhost:8080", hostname: "pizza.localhost", port: "8080" };

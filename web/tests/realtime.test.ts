@@ -117,10 +117,18 @@ describe("realtime client", () => {
     h.sockets[0].frame({ op: "event", channel: "kitchen", offset: "6-0", type: "order.created", data: {} });
     h.sockets[0].close(1012); // the replica is restarting
     expect(h.sockets).toHaveLength(1); // not at once
-    expect(h.delays).toEqual([125]); // a quarter of the first retry's 500 ms ceiling
+    expect(h.delays).toEqual([250]); // a quarter of the first retry's 1 s ceiling
     h.timers.shift()!();
     h.sockets[1].open();
     expect(h.sockets[1].sent).toEqual([{ op: "subscribe", channel: "kitchen", token: "T", since: "6-0" }]);
+  });
+
+  it("waits up to five times longer when the replica vanished (1011 from the edge)", () => {
+    const h = harness(() => 0.5);
+    h.sockets[0].open();
+    h.sockets[0].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: false });
+    h.sockets[0].close(1011);
+    expect(h.delays).toEqual([2500]); // half of the 5 s ceiling: nobody spread these closes
   });
 
   it("first retries of many clients after one 1012 are spread, not in step", () => {
@@ -132,7 +140,7 @@ describe("realtime client", () => {
       return h.delays[0];
     });
     expect(new Set(delays).size).toBeGreaterThan(80);
-    expect(Math.max(...delays)).toBeLessThan(500);
+    expect(Math.max(...delays)).toBeLessThan(1000);
   });
 
   it("backs off further while the server closes before serving, and starts over once served", () => {
@@ -144,10 +152,10 @@ describe("realtime client", () => {
       h.timers.shift()!();
       h.sockets[n + 1].open();
     }
-    expect(h.delays).toEqual([499, 999, 1998]);
+    expect(h.delays).toEqual([999, 1998, 3996]);
     h.sockets[3].frame({ op: "subscribed", channel: "kitchen", offset: "5-0", recovered: true });
     h.sockets[3].close(1012);
-    expect(h.delays.at(-1)).toBe(499);
+    expect(h.delays.at(-1)).toBe(999);
   });
 
   it("stops reconnecting after stop()", () => {

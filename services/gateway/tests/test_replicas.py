@@ -174,6 +174,23 @@ async def test_a_websocket_skips_a_dead_replica(processes: Processes) -> None:
     assert "left rotation: websocket connect failed" in gateway.log.read_text()
 
 
+async def test_a_replica_killed_under_a_websocket_closes_it_with_1011(
+    processes: Processes,
+) -> None:
+    a = processes.upstream("menu-a")
+    gateway = _gateway(processes, a, interval="60")
+    async with websockets.connect(
+        f"ws://127.0.0.1:{gateway.port}/ws/v1", additional_headers=HOST, compression=None
+    ) as ws:
+        assert (await ws.recv()).startswith('{"name": "menu-a"')
+        await asyncio.to_thread(a.kill9)
+        with pytest.raises(websockets.exceptions.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), timeout=10)
+    # not 1006: the client learns its server vanished, and spreads its reconnect wider
+    assert ws.close_code == 1011
+    assert ws.close_reason == "upstream_lost"
+
+
 async def test_every_replica_down_is_503_with_retry_after(processes: Processes) -> None:
     dead = f"http://127.0.0.1:{free_port()},http://127.0.0.1:{free_port()}"
     gateway = processes.gateway({"STELLY_MENU_URL": dead, "STELLY_REALTIME_URL": dead})

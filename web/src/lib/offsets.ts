@@ -50,9 +50,21 @@ export class OffsetBook {
 }
 
 /** The first retry's ceiling (ms); each failed retry doubles it. */
-export const RECONNECT_BASE_MS = 500;
+export const RECONNECT_BASE_MS = 1_000;
 /** The ceiling no retry waits past (ms). */
 export const RECONNECT_CAP_MS = 15_000;
+/**
+ * After an abrupt loss (1006 with no close frame, or 1011 from the edge when the
+ * replica vanished) every socket of that replica drops in the same instant and
+ * nobody spread them: the ceiling is this many times wider (5 s for the first retry). A 1012 from a
+ * draining replica was already spread by the server over its close window.
+ */
+export const ABRUPT_SPREAD = 5;
+
+/** Whether a close code means the server went away without spreading its sockets. */
+export function isAbruptClose(code: number | undefined): boolean {
+  return code === 1006 || code === 1011;
+}
 
 /**
  * Reconnect delay in ms, "full jitter": uniform in [0, min(cap, base * 2^attempt)].
@@ -60,8 +72,9 @@ export const RECONNECT_CAP_MS = 15_000;
  * replica lets its sockets go (or dies), no two tabs should come back in step. With
  * no floor the average wait is half the ceiling, and the spread is the widest.
  */
-export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** Math.min(Math.max(attempt, 0), 16));
+export function reconnectDelay(attempt: number, random: () => number = Math.random, abrupt = false): number {
+  const exponential = RECONNECT_BASE_MS * 2 ** Math.min(Math.max(attempt, 0), 16);
+  const ceiling = Math.min(RECONNECT_CAP_MS, abrupt ? exponential * ABRUPT_SPREAD : exponential);
   return Math.floor(random() * ceiling);
 }
 

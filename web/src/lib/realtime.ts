@@ -3,7 +3,7 @@
 // a dropped network) reconnects after a full-jitter delay and resumes with
 // `since`. The backoff starts over only once a subscription is served, so a
 // server that accepts and closes at once does not get a retry every half second.
-import { OffsetBook, reconnectDelay } from "./offsets";
+import { isAbruptClose, OffsetBook, reconnectDelay } from "./offsets";
 
 export interface RealtimeEvent {
   channel: string;
@@ -120,17 +120,17 @@ export class RealtimeClient {
     };
     ws.onmessage = (ev) => this.handle(String(ev.data));
     ws.onerror = () => undefined;
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.opts.onState?.("closed");
-      this.retry();
+      this.retry(isAbruptClose((ev as { code?: number } | undefined)?.code));
     };
   }
 
-  private retry(): void {
+  private retry(abrupt = false): void {
     if (this.stopped) return;
-    const delay = reconnectDelay(this.attempt++, this.opts.random);
+    const delay = reconnectDelay(this.attempt++, this.opts.random, abrupt);
     this.timer = this.opts.schedule(() => {
       this.timer = null;
       this.connect();

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=settings.port,
         log_level="warning",
+        ws="websockets-sansio",  # no task per socket, as in realtime: cheaper reconnect storms
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
         proxy_headers=False,  # the edge writes X-Forwarded-*; it never trusts a client's

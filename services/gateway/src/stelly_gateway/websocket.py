@@ -130,6 +130,10 @@ async def _pump(upstream_ws: ClientConnection, receive: Receive, send: Send) -> 
             pass
         code = upstream_ws.close_code or 1000
         reason = upstream_ws.close_reason or ""
+        if code in (1005, 1006, 1015):
+            # the replica vanished without a close frame (killed, crashed): these codes
+            # never go on the wire; 1011 tells the client its server went away abruptly
+            code, reason = 1011, "upstream_lost"
         with contextlib.suppress(Exception):
             await send({"type": "websocket.close", "code": code, "reason": reason})
 
