@@ -27,9 +27,7 @@ import json
 import multiprocessing
 import queue
 import random
-import struct
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +36,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from chaos.metrics import Recorder, SocketEvent, classify
+from loadtests.images import png_bytes
 
-__all__ = ["Crowd", "Load", "LoadShape", "Target", "png_bytes"]
+__all__ = ["Crowd", "Load", "LoadShape", "Target"]
 
 _RETRYABLE_ORDER_RETRIES = 2  # Checkout.tsx AUTO_RETRIES
 
@@ -73,27 +72,6 @@ class LoadShape:
     uploaders: int
     upload_every_s: float
     crowd: int
-
-
-def png_bytes(width: int = 320, height: int = 240) -> bytes:
-    """A valid RGB PNG with some structure (no imaging library needed)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(
-        b"\0" + bytes(v for x in range(width) for v in (x * 5 % 256, y * 7 % 256, (x + y) % 256))
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _offset(value: str) -> tuple[int, ...]:
@@ -142,7 +120,7 @@ class Load:
         self._busy = asyncio.Event()  # set while customers and uploaders run
         self._tasks: list[asyncio.Task[None]] = []
         self._socket_tasks: list[asyncio.Task[None]] = []
-        self._image = png_bytes()
+        self._image = png_bytes(320, 240)
 
     # -- HTTP ---------------------------------------------------------------
 

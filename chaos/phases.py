@@ -4,7 +4,10 @@ Invariants checked (a broken one makes the run exit non-zero and is named
 in the report):
 
 - rolling restarts and single-replica kills: 0 failed customer requests
-  (after the web app's own retries), p99 <= 3x the steady-state p99;
+  (after the web app's own retries), p99 <= 3x the steady-state p99 (but
+  never less than steady + 50 ms: under the short run's light load the
+  steady p99 is ~10 ms, and a ratio of two such figures, each the second
+  worst of ~150 requests, measures the scheduler, not the stack);
 - realtime restart: every crowd socket closed during it resumes within 10 s
   with ``recovered: true``; no 100 ms window holds more than 20 % of the
   reconnects;
@@ -38,7 +41,16 @@ if TYPE_CHECKING:
 
     from chaos.setup import ChaosStack
 
-__all__ = ["PROFILES", "Profile", "run"]
+__all__ = ["P99_FLOOR_MS", "PROFILES", "Profile", "p99_limit", "run"]
+
+#: the least headroom the p99 invariant allows over the steady p99
+P99_FLOOR_MS = 50.0
+
+
+def p99_limit(steady_p99: float) -> float:
+    """The highest p99 a restart or kill phase may show: 3x steady, at least steady + 50 ms."""
+    return max(3 * steady_p99, steady_p99 + P99_FLOOR_MS)
+
 
 RESTART_SERVICES = ("menu", "realtime", "media", "worker")
 
@@ -238,8 +250,12 @@ def _violations(figures: list[dict[str, Any]], end: dict[str, Any]) -> list[str]
                 broken.append(
                     f"{name}: {f['customer_failed']} failed customer requests {f['customer_failed_by_kind']}"
                 )
-            if steady_p99 and f["p99_ms"] and f["p99_ms"] > 3 * steady_p99:
-                broken.append(f"{name}: p99 {f['p99_ms']:.0f} ms > 3x steady {steady_p99:.0f} ms")
+            limit = p99_limit(steady_p99) if steady_p99 else None
+            if limit is not None and f["p99_ms"] and f["p99_ms"] > limit:
+                broken.append(
+                    f"{name}: p99 {f['p99_ms']:.0f} ms > {limit:.0f} ms"
+                    f" (3x steady {steady_p99:.0f} ms, at least steady + {P99_FLOOR_MS:.0f} ms)"
+                )
         if name == "rolling restart realtime":
             crowd = f["crowd"]
             if crowd["closed"] == 0:

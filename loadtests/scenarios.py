@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import json
 import random
-import struct
 import time
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -36,7 +34,6 @@ __all__ = [
     "StaffUploadUser",
     "StorefrontUser",
     "Tenant",
-    "png_bytes",
     "reconnect_delay",
 ]
 
@@ -79,27 +76,6 @@ class Context:
 
     def ordering(self) -> list[Tenant]:
         return [t for t in self.tenants if t.orderable]
-
-
-def png_bytes(width: int = 96, height: int = 64) -> bytes:
-    """A small valid RGB PNG with some structure (no imaging library needed)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    rows = b"".join(
-        b"\0" + bytes(v for x in range(width) for v in (x * 5 % 256, y * 7 % 256, (x + y) % 256))
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def reconnect_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:

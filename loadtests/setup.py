@@ -8,7 +8,8 @@ import sys
 
 import httpx
 
-from loadtests.scenarios import Context, Tenant, png_bytes
+from loadtests.images import png_bytes
+from loadtests.scenarios import Context, Tenant
 from loadtests.stack import ROOT, LocalStack
 
 __all__ = ["prepare"]

@@ -59,6 +59,14 @@ def test_recovery_is_the_end_of_the_last_abnormal_second() -> None:
     assert recovery_seconds(rec, phase, steady_p99=10.0) is None
 
 
+def test_the_p99_limit_is_three_times_steady_with_a_floor_for_light_load() -> None:
+    from chaos.phases import p99_limit
+
+    assert p99_limit(80.0) == 240.0  # the full run: the ratio decides
+    assert p99_limit(9.0) == 59.0  # the short run: 3x of 9 ms would be noise
+    assert p99_limit(25.0) == 75.0
+
+
 def test_svg_chart_is_well_formed_and_escapes_labels() -> None:
     svg = time_chart(
         "latency <ms>",

@@ -57,6 +57,18 @@ def supervisor(tmp_path: Path) -> Iterator[tuple[Supervisor, ServiceSpec, Path]]
         sup.stop_all(grace=5)
 
 
+def _stelly(state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``stelly ARGS`` from another terminal, acting on the stack of ``state_dir``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STELLY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "stelly_cli", *args],
+        env=env | {"STELLY_STATE_DIR": str(state_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def _upstreams(sup: Supervisor) -> list[str]:
     return list(json.loads(sup.upstreams_file.read_text())["origins"]["menu"])
 
@@ -112,21 +124,8 @@ def test_a_new_replica_that_never_gets_ready_fails_the_restart_and_the_old_ones_
     flag.write_text("")
     control = ControlServer(sup, tmp_path, ready_timeout=2)
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("STELLY_")}
-        result = subprocess.run(
-            [sys.executable, "-m", "stelly_cli", "dev", "restart", "menu"],
-            env=env | {"STELLY_STATE_DIR": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        status = subprocess.run(
-            [sys.executable, "-m", "stelly_cli", "dev", "status", "--json"],
-            env=env | {"STELLY_STATE_DIR": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        result = _stelly(tmp_path, "dev", "restart", "menu")
+        status = _stelly(tmp_path, "dev", "status", "--json")
     finally:
         control.close()
     assert result.returncode != 0
@@ -138,14 +137,7 @@ def test_a_new_replica_that_never_gets_ready_fails_the_restart_and_the_old_ones_
 
 
 def test_status_without_a_stack_says_so(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STELLY_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "stelly_cli", "dev", "status"],
-        env=env | {"STELLY_STATE_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = _stelly(tmp_path, "dev", "status")
     assert result.returncode == 1
     assert "no local stack is running" in result.stderr
 

@@ -100,6 +100,14 @@ class Replica:
         }
 
 
+def _signal(replica: Replica) -> None:
+    """Send the replica's stop signal to its process group, if it still runs."""
+    process = replica.process
+    if process is not None and process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, replica.spec.stop_signal)
+
+
 def _answers_200(url: str, timeout: float = 0.5) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own loopback URL
@@ -274,21 +282,25 @@ class Supervisor:
             self._publish()
             process = replica.process
         if process is not None and process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, replica.spec.stop_signal)
-            budget = timeout if timeout is not None else self._stop_budget()
-            try:
-                process.wait(budget)
-            except subprocess.TimeoutExpired:
-                self.say(f"{replica.label} did not stop within {budget:.0f}s, killing it")
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            _signal(replica)
+            self._wait_or_kill(replica, timeout if timeout is not None else self._stop_budget())
         with self.lock:
             replica.state = "stopped"
             if replica in self.replicas:
                 self.replicas.remove(replica)
             self._publish()
+
+    def _wait_or_kill(self, replica: Replica, budget: float) -> None:
+        process = replica.process
+        if process is None:
+            return
+        try:
+            process.wait(budget)
+        except subprocess.TimeoutExpired:
+            self.say(f"{replica.label} did not stop within {budget:.0f}s, killing it")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
     def _stop_budget(self) -> float:
         drain = float(self.base_env.get("STELLY_DRAIN_SECONDS") or 5)
@@ -303,29 +315,13 @@ class Supervisor:
             for replica in replicas:
                 replica.state = "draining"
         for replica in replicas:
-            process = replica.process
-            if process is not None and process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, replica.spec.stop_signal)
+            _signal(replica)
         time.sleep(0.1)
         for replica in replicas:
-            process = replica.process
-            if process is not None and process.poll() is None:
-                # a second signal skips what is left of the drain delay
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, replica.spec.stop_signal)
+            _signal(replica)  # a second signal skips what is left of the drain delay
         deadline = time.monotonic() + grace
         for replica in replicas:
-            process = replica.process
-            if process is None:
-                continue
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.say(f"{replica.label} did not stop in time, killing it")
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            self._wait_or_kill(replica, max(0.1, deadline - time.monotonic()))
         with self.lock:
             self.replicas.clear()
         with contextlib.suppress(FileNotFoundError):
