@@ -74,7 +74,8 @@ class Replica:
     number: int
     port: int | None
     process: subprocess.Popen[bytes] | None = None
-    state: str = "starting"  # starting, ready, draining, stopped, crashed, backoff
+    #: starting, ready, draining (asked to stop), backoff (crashed; restarts at next_start), stopped
+    state: str = "starting"
     restarts: int = 0
     backoff: float = BACKOFF_FIRST
     next_start: float = 0.0
@@ -332,9 +333,7 @@ class Supervisor:
     def status(self) -> list[dict[str, Any]]:
         """Every replica: service, replica, pid, port, state."""
         with self.lock:
-            order = {
-                name: i for i, name in enumerate(dict.fromkeys(r.spec.name for r in self.replicas))
-            }
+            order = {name: i for i, name in enumerate(self._numbers)}  # first start order
             ranked = sorted(self.replicas, key=lambda r: (order[r.spec.name], r.number))
             return [replica.as_dict() for replica in ranked]
 
