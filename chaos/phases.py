@@ -1,22 +1,18 @@
 """The run: setup, the phases one after another under load, the end state, the verdict.
 
-Invariants checked (a broken one makes the run exit non-zero and is named
-in the report):
+The invariants a run must keep are listed (and judged) in :mod:`chaos.verdict`;
+the end state is gathered by :mod:`chaos.endstate`.
 
-- rolling restarts and single-replica kills: 0 failed customer requests
-  (after the web app's own retries), p99 <= 3x the steady-state p99 (but
-  never less than steady + 50 ms: under the short run's light load the
-  steady p99 is ~10 ms, and a ratio of two such figures, each the second
-  worst of ~150 requests, measures the scheduler, not the stack);
-- realtime restart: every crowd socket closed during it resumes within 10 s
-  with ``recovered: true``; no 100 ms window holds more than 20 % of the
-  reconnects;
-- Redis and PostgreSQL faults: no 5xx other than 503 with ``Retry-After``
-  (any request, customer or staff), normal service within 5 s of the fault's
-  end;
-- at the end: every accepted order stored exactly once, every kitchen knows
-  every order, every accepted upload ``ready``, ``public.event_outbox`` empty;
-- every phase actually ran (a fault that could not be applied is a failure).
+Invariants of the run itself:
+
+- the crowd and the kitchens are connected before customers and uploaders
+  start, and the measured timeline begins after the warm-up;
+- the phases run in the order of :func:`_plan`: steady state first (the
+  reference for p99 and recovery), then each fault with load before and
+  after it;
+- a fault that raises is recorded on its phase (a violation) and the run
+  goes on to the next phase;
+- the load, the crowd and the CPU sampler are stopped whatever happened.
 """
 
 from __future__ import annotations
@@ -24,33 +20,24 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
-
 from chaos import faults
 from chaos.cpu import CpuSampler
-from chaos.load import Crowd, Load, LoadShape
+from chaos.crowd import Crowd
+from chaos.endstate import end_state
+from chaos.load import Load, LoadShape
 from chaos.metrics import Phase, Recorder, phase_figures
-from chaos.setup import chaos_stack, outbox_rows, prepare_tenant
+from chaos.setup import chaos_stack, prepare_tenant
+from chaos.verdict import violations
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from chaos.setup import ChaosStack
 
-__all__ = ["P99_FLOOR_MS", "PROFILES", "Profile", "p99_limit", "run"]
-
-#: the least headroom the p99 invariant allows over the steady p99
-P99_FLOOR_MS = 50.0
-
-
-def p99_limit(steady_p99: float) -> float:
-    """The highest p99 a restart or kill phase may show: 3x steady, at least steady + 50 ms."""
-    return max(3 * steady_p99, steady_p99 + P99_FLOOR_MS)
-
+__all__ = ["PROFILES", "Profile", "run"]
 
 RESTART_SERVICES = ("menu", "realtime", "media", "worker")
 
@@ -156,149 +143,6 @@ async def _run_phase(
     phase.end = rec.now()
 
 
-async def _schema(database_url: str, slug: str) -> str:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return str(
-            await conn.fetchval("SELECT schema_name FROM public.tenants WHERE slug = $1", slug)
-        )
-    finally:
-        await conn.close()
-
-
-async def _db_orders(database_url: str, schema: str) -> list[tuple[int, str]]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        quoted = '"' + schema.replace('"', '""') + '"'
-        rows = await conn.fetch(f"SELECT id, coalesce(note, '') AS note FROM {quoted}.orders")  # noqa: S608 - a quoted identifier
-        return [(int(r["id"]), str(r["note"])) for r in rows]
-    finally:
-        await conn.close()
-
-
-async def _end_state(
-    chaos: ChaosStack, load: Load, rec: Recorder, profile: Profile, phases: list[Phase]
-) -> dict[str, Any]:
-    """Stop writing, let events and jobs settle, then compare what clients saw with the DB."""
-    load.pause_writers()
-    await asyncio.sleep(2)  # in-flight requests finish (and the web app's retries)
-    url, slug = chaos.postgres.url, load.target.slug
-    schema = await _schema(url, slug)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + profile.settle_s
-    while True:
-        await load.poll_uploads()
-        db = await _db_orders(url, schema)
-        ids = {order_id for order_id, _ in db}
-        missing = {k: ids - load.kitchen_orders(k) for k in range(load.shape.kitchens)}
-        outbox = await outbox_rows(url)
-        settled = not any(missing.values()) and outbox == 0 and not load.uploads.pending
-        if settled or loop.time() > deadline:
-            break
-        await asyncio.sleep(0.5)
-    notes = Counter(note for _, note in db)
-    lost = sorted(order_id for order_id in rec.orders if order_id not in ids)
-    doubled = sorted(key for key, n in notes.items() if key.startswith("chaos ") and n > 1)
-    return {
-        "orders_accepted": len(rec.orders),
-        "orders_in_db": len(ids),
-        "orders_lost": lost,
-        "orders_doubled_keys": [key.removeprefix("chaos ") for key in doubled],
-        "kitchens": [
-            {
-                "kitchen": k,
-                "knows": len(load.kitchen_orders(k) & ids),
-                "missed": sorted(m)[:50],
-                "missed_count": len(m),
-            }
-            for k, m in missing.items()
-        ],
-        "uploads_accepted": len(load.uploads.ready)
-        + len(load.uploads.pending)
-        + len(load.uploads.failed),
-        "uploads_ready": len(load.uploads.ready),
-        "uploads_not_ready": [
-            {
-                "id": image_id,
-                "status": status,
-                "accepted_s": round(t, 2),
-                "phase": next(
-                    (p.name for p in phases if p.start <= t < p.end), "warm-up or settle"
-                ),
-            }
-            for status, images in (
-                ("processing", load.uploads.pending),
-                ("failed", load.uploads.accepted_failed()),
-            )
-            for image_id, t in sorted(images.items(), key=lambda kv: kv[1])
-        ],
-        "outbox_rows": outbox,
-        "settle_s": round(profile.settle_s - max(0.0, deadline - loop.time()), 1),
-    }
-
-
-def _violations(figures: list[dict[str, Any]], end: dict[str, Any]) -> list[str]:
-    broken: list[str] = []
-    steady = next((f for f in figures if f["kind"] == "steady"), None)
-    steady_p99 = steady["p99_ms"] if steady else None
-    for f in figures:
-        name = f["name"]
-        if f["error"]:
-            broken.append(f"{name}: the fault failed: {f['error']}")
-        if f["kind"] in {"restart", "kill"}:
-            if f["customer_failed"]:
-                broken.append(
-                    f"{name}: {f['customer_failed']} failed customer requests {f['customer_failed_by_kind']}"
-                )
-            limit = p99_limit(steady_p99) if steady_p99 else None
-            if limit is not None and f["p99_ms"] and f["p99_ms"] > limit:
-                broken.append(
-                    f"{name}: p99 {f['p99_ms']:.0f} ms > {limit:.0f} ms"
-                    f" (3x steady {steady_p99:.0f} ms, at least steady + {P99_FLOOR_MS:.0f} ms)"
-                )
-        if name == "rolling restart realtime":
-            crowd = f["crowd"]
-            if crowd["closed"] == 0:
-                broken.append(f"{name}: no crowd socket was closed (did the restart happen?)")
-            if crowd["never_resumed"] or crowd["recovered_false"]:
-                broken.append(
-                    f"{name}: crowd: {crowd['never_resumed']} never resumed, {crowd['recovered_false']} resumed with recovered: false"
-                )
-            if crowd["max_resume_s"] is not None and crowd["max_resume_s"] > 10:
-                broken.append(
-                    f"{name}: a crowd socket took {crowd['max_resume_s']} s > 10 s to resume"
-                )
-            if f["reconnect_peak_share_100ms"] > 0.2:
-                broken.append(
-                    f"{name}: {f['reconnect_peak_share_100ms']:.0%} of reconnects in one 100 ms window (> 20 %)"
-                )
-        if f["kind"] in {"redis", "postgres"}:
-            bad = {
-                k: v
-                for k, v in f["failed_attempts_by_kind"].items()
-                if k.startswith(("5xx", "503-no"))
-            }
-            if bad:
-                broken.append(f"{name}: 5xx other than 503 with Retry-After: {bad}")
-            recover = f["recover_s"]
-            if recover is None:
-                broken.append(f"{name}: service not normal again by the end of the phase")
-            elif recover > 5:
-                broken.append(f"{name}: normal service {recover} s after the fault (> 5 s)")
-    if end["orders_lost"]:
-        broken.append(f"{len(end['orders_lost'])} accepted orders not in the database")
-    if end["orders_doubled_keys"]:
-        broken.append(f"{len(end['orders_doubled_keys'])} Idempotency-Keys stored more than once")
-    for k in end["kitchens"]:
-        if k["missed_count"]:
-            broken.append(f"kitchen {k['kitchen']} never learned of {k['missed_count']} orders")
-    if end["uploads_not_ready"]:
-        broken.append(f"{len(end['uploads_not_ready'])} accepted uploads not ready")
-    if end["outbox_rows"] != 0:
-        broken.append(f"{end['outbox_rows']} rows left in public.event_outbox")
-    return broken
-
-
 async def _run_async(chaos: ChaosStack, profile: Profile, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     target = await prepare_tenant(chaos)
@@ -316,7 +160,7 @@ async def _run_async(chaos: ChaosStack, profile: Profile, seed: int) -> dict[str
         plan = _plan(chaos, profile, rng)
         for phase, fault in plan:
             await _run_phase(rec, phase, fault, profile)
-        end = await _end_state(chaos, load, rec, profile, [phase for phase, _ in plan])
+        end = await end_state(chaos, load, rec, profile.settle_s, [phase for phase, _ in plan])
     finally:
         await load.stop()
         await crowd.stop(rec)
@@ -334,7 +178,7 @@ async def _run_async(chaos: ChaosStack, profile: Profile, seed: int) -> dict[str
         "replicas": profile.replicas,
         "phases": figures,
         "end_state": end,
-        "violations": _violations(figures, end),
+        "violations": violations(figures, end),
         "timeline": _timeline(rec, phases),
     }
 

@@ -24,7 +24,7 @@ import asyncpg
 from stelly_cli.control import request
 from stelly_cli.devstack import running_stack
 
-from chaos.load import Target
+from chaos.gateway import Target
 from chaos.servers import Postgres, Valkey
 
 if TYPE_CHECKING:

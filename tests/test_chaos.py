@@ -60,7 +60,7 @@ def test_recovery_is_the_end_of_the_last_abnormal_second() -> None:
 
 
 def test_the_p99_limit_is_three_times_steady_with_a_floor_for_light_load() -> None:
-    from chaos.phases import p99_limit
+    from chaos.verdict import p99_limit
 
     assert p99_limit(80.0) == 240.0  # the full run: the ratio decides
     assert p99_limit(9.0) == 59.0  # the short run: 3x of 9 ms would be noise
