@@ -3,6 +3,10 @@
 Every server frame is JSON text. An event frame is built once per upstream
 message by splicing the channel into the JSON Redis published, so the
 event's ``data`` is never decoded or re-encoded on the way through.
+
+The frame structs are the wire types, public so that the AsyncAPI document
+(``docs/asyncapi.yaml``) can be checked against them; :class:`EventFrame`
+only describes the spliced event frame and never encodes one.
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ import msgspec
 
 __all__ = [
     "Command",
+    "ErrorFrame",
+    "EventFrame",
+    "SubscribedFrame",
+    "UnsubscribedFrame",
     "decode_command",
     "encode_error",
     "encode_event",
@@ -42,22 +50,42 @@ def decode_command(text: str) -> Command | None:
         return None
 
 
-class _Subscribed(msgspec.Struct):
+class SubscribedFrame(msgspec.Struct):
+    """``{"op": "subscribed", "channel", "offset", "recovered"}``."""
+
     op: Literal["subscribed"]
     channel: str
     offset: str
     recovered: bool
 
 
-class _Unsubscribed(msgspec.Struct):
+class UnsubscribedFrame(msgspec.Struct):
+    """``{"op": "unsubscribed", "channel"}``."""
+
     op: Literal["unsubscribed"]
     channel: str
 
 
-class _Error(msgspec.Struct, omit_defaults=True):
+class ErrorFrame(msgspec.Struct, omit_defaults=True):
+    """``{"op": "error", "code", "channel"?}``."""
+
     op: Literal["error"]
     code: str
     channel: str | None = None
+
+
+class EventFrame(msgspec.Struct):
+    """``{"op": "event", "channel", "offset", "type", "data"}``: a description only.
+
+    Event frames are spliced by :func:`encode_event` and
+    :func:`encode_stored_event`, never encoded from this struct.
+    """
+
+    op: Literal["event"]
+    channel: str
+    offset: str
+    type: str
+    data: msgspec.Raw
 
 
 _encoder = msgspec.json.Encoder()
@@ -65,17 +93,17 @@ _encoder = msgspec.json.Encoder()
 
 def encode_subscribed(channel: str, offset: str, *, recovered: bool) -> str:
     """``{"op": "subscribed", "channel", "offset", "recovered"}``."""
-    return _encoder.encode(_Subscribed("subscribed", channel, offset, recovered)).decode()
+    return _encoder.encode(SubscribedFrame("subscribed", channel, offset, recovered)).decode()
 
 
 def encode_unsubscribed(channel: str) -> str:
     """``{"op": "unsubscribed", "channel"}``."""
-    return _encoder.encode(_Unsubscribed("unsubscribed", channel)).decode()
+    return _encoder.encode(UnsubscribedFrame("unsubscribed", channel)).decode()
 
 
 def encode_error(code: str, channel: str | None = None) -> str:
     """``{"op": "error", "code", "channel"?}``; the channel only when it was valid."""
-    return _encoder.encode(_Error("error", code, channel)).decode()
+    return _encoder.encode(ErrorFrame("error", code, channel)).decode()
 
 
 def encode_event(channel: str, published: bytes) -> str:
