@@ -45,3 +45,15 @@ async def test_cost_zero_checks_without_counting(redis_url: str, unique_slug: st
     assert not check.allowed
     assert check.retry_after >= 1
     await redis.aclose()
+
+
+async def test_any_client_string_is_counted_on_its_own(redis_url: str, unique_slug: str) -> None:
+    """The empty string is a client too, and long ones sharing a prefix are counted apart."""
+    redis = connect_redis(redis_url)
+    limiter = RateLimiter(redis)
+    rule = RateLimit(f"any-{unique_slug}", limit=1, period=60)
+    assert [(await limiter.hit(rule, 4, "")).allowed for _ in range(2)] == [True, False]
+    prefix = "p" * 100
+    assert (await limiter.hit(rule, 4, prefix + "-a")).allowed
+    assert (await limiter.hit(rule, 4, prefix + "-b")).allowed
+    await redis.aclose()

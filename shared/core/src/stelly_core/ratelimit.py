@@ -7,6 +7,7 @@ whether this hit is allowed and, if not, how long to wait.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -38,6 +39,24 @@ if cost > 0 then
 end
 return {1, 0}
 """
+
+
+#: longer client names are hashed, so that two never share a bucket by a common prefix
+_MAX_HEX = 128
+
+
+def _client_part(client: str) -> str:
+    """A key part naming ``client``: any text, the empty string included, one-to-one.
+
+    Hex of the UTF-8 bytes (``-`` for the empty string, which hex never
+    gives), or ``h`` and a SHA-256 when that would be long (hex has no ``h``).
+    """
+    hexed = client.encode().hex()
+    if not hexed:
+        return "-"
+    if len(hexed) > _MAX_HEX:
+        return "h" + hashlib.sha256(client.encode()).hexdigest()
+    return hexed
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +96,7 @@ class RateLimiter:
         """
         interval = limit.period * 1000 / limit.limit
         tolerance = interval * (limit.limit - 1)
-        safe_client = client.encode().hex()[:128]
+        safe_client = _client_part(client)
         key = tenant_key(tenant_id, "rl", limit.name, safe_client)
         allowed, wait_ms = await self._script(
             keys=[key], args=[round(interval), round(tolerance), cost]
