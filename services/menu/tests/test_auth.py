@@ -38,8 +38,11 @@ async def test_wrong_credentials_get_one_answer(client: Client, make_store: Make
         json={"email": "ghost@nowhere.example", "password": "nope"},
         headers=store.host,
     )
-    for response in (wrong_password, unknown_email):
-        assert response.status_code == 401
+    empty_email = await client.post(
+        "/api/v1/auth/token", json={"email": "", "password": "nope"}, headers=store.host
+    )
+    for response in (wrong_password, unknown_email, empty_email):
+        assert response.status_code == 401, response.text
         assert response.json()["code"] == "invalid_credentials"
     assert wrong_password.json()["detail"] == unknown_email.json()["detail"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from litestar import Litestar
-from litestar.openapi import OpenAPIConfig
+from stelly_core.contract import contract_hooks
+from stelly_core.openapi import exact_struct_schemas, openapi_config
 from stelly_core.settings import load_settings
 from stelly_tenancy.plugin import TenancyPlugin
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, *, relay: bool = True) -> Lites
     settings = settings or load_settings()
     tenancy = TenancyPlugin(settings)
     runtime = MenuRuntime(tenancy.context, relay=relay)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             StorefrontController,
             StoreOrderController,
@@ -49,5 +50,12 @@ def create_app(settings: Settings | None = None, *, relay: bool = True) -> Lites
         ],
         plugins=[tenancy, MenuPlugin(runtime)],
         exception_handlers=database_exception_handlers(),
-        openapi_config=OpenAPIConfig(title="Stelly menu", version="1.0.0", path="/schema"),
+        openapi_config=openapi_config(
+            "Stelly menu",
+            "1.0.0",
+            description="Storefront, staff and admin API of one store (the `Host` names the store).",
+        ),
+        **contract_hooks(),
     )
+    exact_struct_schemas(app)
+    return app

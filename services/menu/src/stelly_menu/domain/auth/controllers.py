@@ -6,6 +6,13 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
+from stelly_core.openapi import (
+    STAFF_PROBLEMS,
+    STAFF_SECURITY,
+    TENANT_PROBLEMS,
+    VALIDATION_PROBLEMS,
+    problem_responses,
+)
 from stelly_tenancy.middleware import client_ip, current_tenant
 from stelly_tenancy.staff import OWNERS, staff_guard
 
@@ -20,7 +27,15 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["staff"]
 
-    @post("/token", status_code=200)
+    @post(
+        "/token",
+        status_code=200,
+        responses=problem_responses(
+            TENANT_PROBLEMS,
+            VALIDATION_PROBLEMS,
+            {401: ["invalid_credentials"], 429: ["too_many_attempts"]},
+        ),
+    )
     async def token(
         self, request: Request[Any, Any, Any], data: JSONBody[TokenRequest]
     ) -> TokenResponse:
@@ -39,13 +54,19 @@ class UserController(Controller):
     tags = ["admin"]
 
     guards = [staff_guard(OWNERS)]
+    security = STAFF_SECURITY
 
-    @get("/")
+    @get("/", responses=problem_responses(TENANT_PROBLEMS, STAFF_PROBLEMS))
     async def list_users(self, request: Request[Any, Any, Any]) -> list[UserOut]:
         """Every staff account (owner only)."""
         return await services.list_users(runtime_of(request), current_tenant(request))
 
-    @post("/")
+    @post(
+        "/",
+        responses=problem_responses(
+            TENANT_PROBLEMS, STAFF_PROBLEMS, VALIDATION_PROBLEMS, {409: ["email_taken"]}
+        ),
+    )
     async def create_user(
         self, request: Request[Any, Any, Any], data: JSONBody[UserCreate]
     ) -> UserOut:

@@ -54,16 +54,24 @@ _ITEM_COLUMNS = "id, category_id, name, description, price, available, tags, ima
 def validate_groups(groups: Sequence[GroupIn]) -> None:
     """Check each group's min/max against its options.
 
+    Each field is within its schema's bounds already; how they relate is
+    what JSON Schema cannot say, so a mismatch is a 422 (well-formed, but
+    inconsistent), like a category that does not exist.
+
     Raises:
-        ProblemError: 400 naming ``modifier_groups[i].min`` or ``.max``.
+        ProblemError: 422 ``invalid_modifier_group`` naming ``modifier_groups[i].min`` or ``.max``.
     """
     for i, group in enumerate(groups):
         if group.max < group.min:
-            raise field_problem(f"modifier_groups[{i}].max", "must be at least min")
+            raise _group_problem(f"modifier_groups[{i}].max", "must be at least min")
         if group.min > len(group.options):
-            raise field_problem(f"modifier_groups[{i}].min", "is more than the options offered")
+            raise _group_problem(f"modifier_groups[{i}].min", "is more than the options offered")
         if group.max > len(group.options):
-            raise field_problem(f"modifier_groups[{i}].max", "is more than the options offered")
+            raise _group_problem(f"modifier_groups[{i}].max", "is more than the options offered")
+
+
+def _group_problem(field: str, message: str) -> ProblemError:
+    return field_problem(field, message, status=422, code="invalid_modifier_group")
 
 
 async def _committed(runtime: MenuRuntime, tenant: Tenant, version: int) -> None:
@@ -252,7 +260,7 @@ async def create_item(runtime: MenuRuntime, tenant: Tenant, data: ItemCreate) ->
     """Add an item with its modifier groups.
 
     Raises:
-        ProblemError: 400 for inconsistent groups, 422 ``unknown_category``.
+        ProblemError: 422 ``invalid_modifier_group``, ``unknown_category``.
     """
     validate_groups(data.modifier_groups)
     try:
@@ -286,7 +294,7 @@ async def update_item(
 
     Raises:
         ProblemError: 403 ``insufficient_role``, 404 ``item_not_found``,
-            400 for inconsistent groups, 422 ``unknown_category``.
+            422 ``invalid_modifier_group``, ``unknown_category``.
     """
     fields = {
         name: getattr(data, name)

@@ -10,6 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 from litestar.types import ASGIApp
 from stelly_core.asgi import first_headers
+from stelly_core.openapi import STAFF_SECURITY, VALIDATION_PROBLEMS
 from stelly_tenancy.middleware import current_tenant, tenant_host
 from stelly_tenancy.staff import MENU_EDITORS, staff_guard
 
@@ -19,6 +20,7 @@ from stelly_menu.domain.menu.services import published_menu
 from stelly_menu.domain.store import services
 from stelly_menu.domain.store.hours import is_open
 from stelly_menu.domain.store.schemas import AdminStore, AdminStorePatch, StoreOut
+from stelly_menu.openapi import public_responses, staff_responses
 from stelly_menu.runtime import runtime_of
 
 __all__ = ["AdminStoreController", "StorefrontController", "realtime_url"]
@@ -45,7 +47,7 @@ class StorefrontController(Controller):
     path = "/api/v1/store"
     tags = ["storefront"]
 
-    @get("/")
+    @get("/", responses=public_responses())
     async def store(self, request: Request[Any, Any, Any]) -> StoreOut:
         """The store, whether it takes orders now, and where its live updates are."""
         runtime = runtime_of(request)
@@ -64,8 +66,13 @@ class StorefrontController(Controller):
     @get(
         "/menu",
         responses={
-            200: ResponseSpec(Menu, description="The menu, with `ETag` and `Cache-Control`"),
+            200: ResponseSpec(
+                Menu,
+                description="The menu, with `ETag` and `Cache-Control`",
+                generate_examples=False,
+            ),
             304: ResponseSpec(None, description="Unchanged since the `If-None-Match` ETag"),
+            **public_responses(),
         },
     )
     async def menu(self, request: Request[Any, Any, Any]) -> ASGIApp:
@@ -87,13 +94,14 @@ class AdminStoreController(Controller):
     path = "/api/v1/admin/store"
     tags = ["admin"]
     guards = [staff_guard(MENU_EDITORS)]
+    security = STAFF_SECURITY
 
-    @get("/")
+    @get("/", responses=staff_responses())
     async def get_store(self, request: Request[Any, Any, Any]) -> AdminStore:
         """Name, currency, time zone and weekly opening hours."""
         return await services.admin_store(runtime_of(request), current_tenant(request))
 
-    @patch("/")
+    @patch("/", responses=staff_responses(VALIDATION_PROBLEMS))
     async def patch_store(
         self, request: Request[Any, Any, Any], data: JSONBody[AdminStorePatch]
     ) -> AdminStore:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -18,18 +18,33 @@ import msgspec
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-__all__ = ["DAYS", "Interval", "business_date", "is_open", "minutes", "validate_hours"]
+__all__ = [
+    "CLOSE_TIME",
+    "DAYS",
+    "OPEN_TIME",
+    "Interval",
+    "business_date",
+    "is_open",
+    "minutes",
+    "validate_hours",
+]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01][0-9]|2[0-4]):([0-5][0-9])$")
 _DAY = 24 * 60
 
 
+#: an opening time: ``00:00`` to ``23:59``
+OPEN_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+#: a closing time: ``00:00`` to ``24:00``
+CLOSE_TIME = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+
+
 class Interval(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One opening interval of a day."""
 
-    open: str
-    close: str
+    open: Annotated[str, msgspec.Meta(pattern=OPEN_TIME)]
+    close: Annotated[str, msgspec.Meta(pattern=CLOSE_TIME)]
 
 
 def minutes(hhmm: str) -> int:
@@ -47,7 +62,7 @@ def minutes(hhmm: str) -> int:
     return value
 
 
-def validate_hours(hours: Mapping[str, Sequence[Interval]]) -> None:
+def validate_hours(hours: Mapping[Any, Sequence[Interval]]) -> None:
     """Check day names and times.
 
     Raises:
