@@ -120,6 +120,37 @@ def hasher() -> PasswordHashing:
     return PasswordHashing()
 
 
+async def provision_store(
+    db: Database, slug: str, hasher: PasswordHashing, settings: Settings
+) -> Store:
+    """Provision a tenant ``slug`` with an owner, a manager and a staff member."""
+    tenant = await create_tenant(
+        db,
+        NewTenant(
+            slug=slug, name=slug, owner_email=f"o@{slug}.example", owner_password="owner-pass"
+        ),
+        hasher=hasher,
+    )
+    tokens = {}
+    async with db.tenant(tenant.schema) as conn:
+        for role in ("owner", "manager", "staff"):
+            user_id = await conn.fetchval(
+                "INSERT INTO staff_users (email, password_hash, role) VALUES ($1, 'x', $2)"
+                " RETURNING id",
+                f"{role}@{slug}.example",
+                role,
+            )
+            tokens[role] = issue_token(
+                settings.secret_key,
+                tenant_id=tenant.id,
+                subject=str(user_id),
+                kind="staff",
+                role=role,
+                ttl_seconds=600,
+            )
+    return Store(tenant, tokens)
+
+
 @pytest.fixture
 def make_store(
     db: Database, unique_slug: str, hasher: PasswordHashing, media_settings: Settings
@@ -128,32 +159,7 @@ def make_store(
     counter = iter(range(100))
 
     async def make() -> Store:
-        slug = f"{unique_slug}-{next(counter)}"
-        tenant = await create_tenant(
-            db,
-            NewTenant(
-                slug=slug, name=slug, owner_email=f"o@{slug}.example", owner_password="owner-pass"
-            ),
-            hasher=hasher,
-        )
-        tokens = {}
-        async with db.tenant(tenant.schema) as conn:
-            for role in ("owner", "manager", "staff"):
-                user_id = await conn.fetchval(
-                    "INSERT INTO staff_users (email, password_hash, role) VALUES ($1, 'x', $2)"
-                    " RETURNING id",
-                    f"{role}@{slug}.example",
-                    role,
-                )
-                tokens[role] = issue_token(
-                    media_settings.secret_key,
-                    tenant_id=tenant.id,
-                    subject=str(user_id),
-                    kind="staff",
-                    role=role,
-                    ttl_seconds=600,
-                )
-        return Store(tenant, tokens)
+        return await provision_store(db, f"{unique_slug}-{next(counter)}", hasher, media_settings)
 
     return make
 

@@ -244,6 +244,19 @@ async def test_file_over_the_limit_is_413(media_settings: Settings, make_store: 
             "validation_error",
         ),
         ({"files": {"file": ("a.jpg", b"", "image/jpeg")}}, "validation_error"),
+        (  # the form has one part, `file`, and nothing else (as the API document says)
+            {"files": [("file", ("a.jpg", images.jpeg(8, 8), "image/jpeg")), ("x", ("b", b"1"))]},
+            "validation_error",
+        ),
+        (
+            {
+                "files": [
+                    ("file", ("a.jpg", images.jpeg(8, 8), "image/jpeg")),
+                    ("file", ("b.jpg", images.jpeg(8, 8), "image/jpeg")),
+                ]
+            },
+            "validation_error",
+        ),
         (
             {
                 "content": b'--b\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc',
@@ -302,11 +315,36 @@ async def test_another_tenants_image_is_not_found(
     assert other.json()["code"] == "image_not_found"
 
 
-@pytest.mark.parametrize("image_id", ["nope", "1", str(uuid.uuid4()), "x" * 300])
+@pytest.mark.parametrize(
+    ("image_id", "code"),
+    [
+        *(
+            (bad, "image_not_found")
+            for bad in ("nope", "1", str(uuid.uuid4()), "x" * 300, "%00", "%ff", "%20")
+        ),
+        ("a%2Fb", "not_found"),  # a slash is no id: the router finds no such path
+    ],
+)
 async def test_unknown_or_malformed_ids_are_404(
-    client: Client, make_store: MakeStore, image_id: str
+    client: Client, make_store: MakeStore, image_id: str, code: str
 ) -> None:
     shop = await make_store()
     response = await client.get(f"{URL}/{image_id}", headers=shop.headers(None))
     assert response.status_code == 404
-    assert response.json()["code"] == "image_not_found"
+    assert response.json()["code"] == code
+
+
+async def test_only_the_hyphenated_id_names_an_image(
+    client: Client, make_store: MakeStore, empty_queue: None
+) -> None:
+    shop = await make_store()
+    response = await client.post(URL, headers=shop.headers(), **upload(images.jpeg(64, 48)))
+    image_id = uuid.UUID(response.json()["id"])
+    upper = await client.get(f"{URL}/{str(image_id).upper()}", headers=shop.headers(None))
+    assert upper.status_code == 200
+    assert upper.json()["id"] == str(image_id)
+    # uuid.UUID would read all of these; the document's `format: uuid` does not
+    for spelling in (image_id.hex, f"{{{image_id}}}", f"urn:uuid:{image_id}"):
+        other = await client.get(f"{URL}/{spelling}", headers=shop.headers(None))
+        assert other.status_code == 404, spelling
+        assert other.json()["code"] == "image_not_found"

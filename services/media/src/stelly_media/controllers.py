@@ -1,20 +1,33 @@
-"""``/api/v1/media/images``: upload an image, read its status (SPEC §3)."""
+"""``/api/v1/media/images``: upload an image, read its status (SPEC §3).
+
+The OpenAPI document lists every status and ``code`` each route can answer
+(:data:`UPLOAD_PROBLEMS`, :data:`STATUS_PROBLEMS`, plus the tenancy and staff
+problems of :mod:`stelly_core.openapi`); a code raised here and not listed
+there is a contract bug that the contract tests catch.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 import anyio.to_thread
 import msgspec
 from azure.core.exceptions import AzureError
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import PathParameter
 from redis.exceptions import RedisError
 from stelly_core.db import Database
 from stelly_core.errors import ProblemError
+from stelly_core.openapi import (
+    STAFF_PROBLEMS,
+    STAFF_SECURITY,
+    TENANT_PROBLEMS,
+    VALIDATION_PROBLEMS,
+    problem_responses,
+)
 from stelly_core.settings import Settings
 from stelly_tenancy.models import Tenant
 
@@ -30,18 +43,43 @@ from stelly_media.images import (
 )
 from stelly_media.inspection import inspect_upload
 from stelly_media.jobs import ImageJob
+from stelly_media.openapi import MediaOperation, UploadOperation
 from stelly_media.runtime import MediaRuntime
 from stelly_media.storage import original_name
 from stelly_media.uploads import receive_file
 
-__all__ = ["ImageAccepted", "ImageController"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["STATUS_PROBLEMS", "UPLOAD_PROBLEMS", "ImageAccepted", "ImageController"]
 
 _log = logging.getLogger("stelly.media")
 
+#: what an upload answers besides the tenancy, staff and validation problems
+UPLOAD_PROBLEMS: Final[Mapping[int, tuple[str, ...]]] = {
+    400: ("incomplete_body",),  # the client went away mid-body
+    413: ("payload_too_large",),
+    415: ("unsupported_image_type", "unsupported_media_type"),
+    422: ("too_many_pixels", "truncated_image", "unreadable_image"),
+    503: ("unavailable",),  # blob storage or the queue
+}
+#: what reading an image's status answers besides the tenancy problems
+STATUS_PROBLEMS: Final[Mapping[int, tuple[str, ...]]] = {404: ("image_not_found",)}
+
+ImageId = Annotated[
+    str,
+    PathParameter(
+        format="uuid",
+        description="The image id from the upload's answer; any other value is a 404.",
+    ),
+]
+
 
 class ImageAccepted(msgspec.Struct, frozen=True):
-    id: str
-    status: ImageStatus
+    """An upload that was stored and queued for processing."""
+
+    id: uuid.UUID
+    status: Literal["processing"]
 
 
 def _unavailable(what: str) -> ProblemError:
@@ -51,7 +89,18 @@ def _unavailable(what: str) -> ProblemError:
 class ImageController(Controller):
     path = "/api/v1/media/images"
 
-    @post("/", guards=[staff_guard(MEDIA_EDITORS)], status_code=202)
+    @post(
+        "/",
+        guards=[staff_guard(MEDIA_EDITORS)],
+        status_code=202,
+        security=STAFF_SECURITY,
+        operation_class=UploadOperation,
+        operation_id="uploadImage",
+        response_description="Stored and queued; poll the `Location` for its status.",
+        responses=problem_responses(
+            TENANT_PROBLEMS, STAFF_PROBLEMS, VALIDATION_PROBLEMS, UPLOAD_PROBLEMS
+        ),
+    )
     async def upload(
         self,
         request: Request[Any, Any, Any],
@@ -60,6 +109,7 @@ class ImageController(Controller):
         tenant: NamedDependency[Tenant],
         media: NamedDependency[MediaRuntime],
     ) -> Response[ImageAccepted]:
+        """Upload an image (manager or owner); it is checked, stored and queued for its variants."""
         received = await receive_file(request, max_bytes=settings.media_max_bytes)
         image_id = uuid.uuid4()
         try:
@@ -87,19 +137,25 @@ class ImageController(Controller):
                 await mark_failed(conn, image_id, "could not be queued")
             raise _unavailable("the image queue") from None
         return Response(
-            ImageAccepted(str(image_id), ImageStatus.PROCESSING),
+            ImageAccepted(image_id, ImageStatus.PROCESSING.value),
             status_code=202,
             headers={"Location": f"{self.path}/{image_id}"},
         )
 
-    @get("/{image_id:str}")
+    @get(
+        "/{image_id:str}",
+        operation_id="getImage",
+        operation_class=MediaOperation,
+        responses=problem_responses(TENANT_PROBLEMS, STATUS_PROBLEMS),
+    )
     async def status(
         self,
-        image_id: FromPath[str],
+        image_id: ImageId,
         db: NamedDependency[Database],
         tenant: NamedDependency[Tenant],
         media: NamedDependency[MediaRuntime],
     ) -> ImageOut:
+        """An image's processing status, dimensions and, once ready, its variants' URLs."""
         parsed = parse_image_id(image_id)
         row = None
         if parsed is not None:

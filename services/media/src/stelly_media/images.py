@@ -7,9 +7,10 @@ delivered twice take effect once.
 
 from __future__ import annotations
 
+import re
 import uuid
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
@@ -33,28 +34,47 @@ __all__ = [
 ]
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 class ImageStatus(StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
 
 
-class ImageOut(msgspec.Struct, frozen=True):
-    """``GET /api/v1/media/images/{id}`` (SPEC §3)."""
+#: a dimension as displayed (EXIF orientation applied); the table keeps it positive
+Pixels = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+#: variant width (``"320"``, ``"640"``, ``"1280"``) to its public URL
+Variants = Annotated[
+    dict[str, str],
+    msgspec.Meta(
+        description='The WebP variants\' public URLs keyed by nominal width ("320", "640",'
+        ' "1280"); empty until the image is ready, and for a failed image.'
+    ),
+]
 
-    id: str
+
+class ImageOut(msgspec.Struct, frozen=True):
+    """An uploaded image and its processing status (SPEC §3)."""
+
+    id: uuid.UUID
     status: ImageStatus
-    width: int
-    height: int
-    variants: dict[str, str]
+    width: Pixels
+    height: Pixels
+    variants: Variants
 
 
 def parse_image_id(value: str) -> uuid.UUID | None:
-    """The image id in a path, or ``None`` when it cannot be one."""
-    try:
-        return uuid.UUID(value) if len(value) <= 40 else None
-    except ValueError:
+    """The image id in a path, or ``None`` when it is not one.
+
+    Only the hyphenated form (``format: uuid``) is one: ``uuid.UUID`` would
+    also take braces, a ``urn:uuid:`` prefix or bare hex, which the API
+    document does not allow.
+    """
+    if _UUID.fullmatch(value) is None:
         return None
+    return uuid.UUID(value)
 
 
 async def insert_image(
@@ -120,4 +140,4 @@ def to_out(row: asyncpg.Record, *, base_url: str, tenant_id: int) -> ImageOut:
         if status is ImageStatus.READY
         else {}
     )
-    return ImageOut(str(row["id"]), status, row["width"], row["height"], urls)
+    return ImageOut(uuid.UUID(str(row["id"])), status, row["width"], row["height"], urls)

@@ -6,6 +6,10 @@ and fed to the sans-IO ``PushMultipartParser`` of the ``multipart`` package
 temporary file; the size limit is enforced on the bytes received so far, so
 an oversized upload is refused after at most the limit has been read,
 whatever ``Content-Length`` says (and at once when it announces too much).
+
+The form is strict: one non-empty ``file`` part and nothing else, which is
+exactly what :data:`UPLOAD_FORM` documents for the OpenAPI document (Litestar
+never sees this body, so it cannot describe it).
 """
 
 from __future__ import annotations
@@ -18,6 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litestar.exceptions import InternalServerException
+from litestar.openapi.spec import (
+    Encoding,
+    OpenAPIMediaType,
+    OpenAPIType,
+    RequestBody,
+    Schema,
+)
 from multipart import (  # type: ignore[import-untyped]
     MultipartError,
     MultipartSegment,
@@ -32,12 +43,49 @@ if TYPE_CHECKING:
 
     from litestar import Request
 
-__all__ = ["FIELD", "MULTIPART_OVERHEAD", "ReceivedFile", "receive_file"]
+__all__ = [
+    "FIELD",
+    "IMAGE_CONTENT_TYPES",
+    "MULTIPART_OVERHEAD",
+    "UPLOAD_FORM",
+    "ReceivedFile",
+    "receive_file",
+]
 
 #: The form field that carries the image (SPEC §3).
 FIELD = "file"
-#: What a form may add around the file: boundaries, part headers, small fields.
+#: What a form may add around the file: boundaries and part headers.
 MULTIPART_OVERHEAD = 64 * 1024
+#: what the file must be; judged by its bytes, the part's declared type is ignored
+IMAGE_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+#: the request body :func:`receive_file` accepts, for the OpenAPI document
+UPLOAD_FORM = RequestBody(
+    required=True,
+    description=(
+        "A `multipart/form-data` form with one part, `file`: a JPEG, PNG or WebP image"
+        " (judged by its bytes, not by the declared type or file name), at most"
+        " `STELLY_MEDIA_MAX_BYTES` (10 MiB by default) and `STELLY_MEDIA_MAX_PIXELS`"
+        " (40 megapixels by default)."
+    ),
+    content={
+        "multipart/form-data": OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                required=[FIELD],
+                properties={
+                    FIELD: Schema(
+                        type=OpenAPIType.STRING,
+                        format="binary",  # type: ignore[arg-type]
+                        description="The image file.",
+                    )
+                },
+                additional_properties=False,
+            ),
+            encoding={FIELD: Encoding(content_type=", ".join(IMAGE_CONTENT_TYPES))},
+        )
+    },
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +100,15 @@ class ReceivedFile:
 def _discard(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
+
+
+def _invalid_form(message: str, detail: str) -> ProblemError:
+    return ProblemError(
+        400,
+        "validation_error",
+        detail,
+        extra={"errors": [{"field": FIELD, "message": message}]},
+    )
 
 
 def too_large(max_bytes: int) -> ProblemError:
@@ -100,7 +157,8 @@ async def receive_file(
     Raises:
         ProblemError: 413 ``payload_too_large`` past ``max_bytes``, 415 for a
             body that is not multipart, 400 ``validation_error`` for a
-            malformed form or one without a non-empty ``file`` field.
+            malformed form, one without a non-empty ``file`` field, or one
+            with any other part (a second ``file`` included).
     """
     announced = request.headers.get("content-length")
     if (
@@ -123,7 +181,13 @@ async def receive_file(
         async for chunk in _chunks(request):
             for event in parser.parse(chunk):
                 if isinstance(event, MultipartSegment):
-                    in_file = event.name == FIELD and received is None
+                    if event.name != FIELD or received is not None:
+                        what = "a second" if event.name == FIELD else "an unexpected"
+                        raise _invalid_form(
+                            f"the only part allowed is one '{FIELD}'",
+                            f"the form has {what} part {event.name[:100]!r}",
+                        )
+                    in_file = True
                     filename = event.filename
                 elif event is None:
                     if in_file:
@@ -139,12 +203,7 @@ async def receive_file(
         handle.close()
         _discard(path)
         what = "has too many parts" if isinstance(exc, ParserLimitReached) else "is malformed"
-        raise ProblemError(
-            400,
-            "validation_error",
-            f"the multipart body {what}",
-            extra={"errors": [{"field": FIELD, "message": f"multipart body {what}"}]},
-        ) from None
+        raise _invalid_form(f"multipart body {what}", f"the multipart body {what}") from None
     except BaseException:
         handle.close()
         _discard(path)
@@ -152,10 +211,5 @@ async def receive_file(
     handle.close()
     if received is None or received.size == 0:
         _discard(path)
-        raise ProblemError(
-            400,
-            "validation_error",
-            "no file was sent",
-            extra={"errors": [{"field": FIELD, "message": "required: a non-empty file"}]},
-        )
+        raise _invalid_form("required: a non-empty file", "no file was sent")
     return received
