@@ -2,12 +2,13 @@
 UV := ./scripts/uv.sh
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help sync node run test web-test lint bench loadtest chaos reset
+.PHONY: help sync node web-node openapi run test web-test lint bench loadtest chaos reset
 
 help:
 	@echo "make run    start the local stack (embedded PostgreSQL and Valkey unless URLs are set)"
 	@echo "make test   run every test against real PostgreSQL and Redis/Valkey, then the web app's"
 	@echo "make lint   ruff and mypy"
+	@echo "make openapi  re-export the services' OpenAPI documents and the web types made from them"
 	@echo "make bench  benchmarks (TENANTS=1000 by default)"
 	@echo "make loadtest  scale-rule check: each service at its infra/scale.json target (~4 min)"
 	@echo "make chaos  faults under load, 2 replicas each: report in .stelly/chaos/ (~5 min)"
@@ -21,8 +22,20 @@ node: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+# The web app's node modules: Vite, Vitest, and openapi-typescript (which the
+# drift test of the OpenAPI documents runs in `make test`).
+web-node: web/node_modules/.package-lock.json
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	npm --prefix web ci --no-audit --no-fund --loglevel=error
+
+# The services' OpenAPI documents (web/public/openapi/, rendered at /api/docs) and the
+# web app's types generated from them (web/src/lib/api/); tests/test_openapi_docs.py
+# fails in `make test` until this is re-run after an API change.
+openapi: sync web-node
+	$(RUN) python scripts/openapi.py
+
 # The web app's build, served by the gateway at /*; rebuilt only when its sources change.
-WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/package-lock.json web/vite.config.ts -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/package.json web/package-lock.json web/vite.config.ts -type f 2>/dev/null)
 web/dist/index.html: $(WEB_SOURCES)
 	npm --prefix web ci --no-audit --no-fund --loglevel=error
 	npm --prefix web run build
@@ -30,7 +43,7 @@ web/dist/index.html: $(WEB_SOURCES)
 run: sync node web/dist/index.html
 	$(RUN) stelly dev
 
-test: sync node
+test: sync node web-node
 	$(RUN) pytest $(PYTEST_ARGS)
 	$(MAKE) web-test
 

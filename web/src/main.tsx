@@ -1,10 +1,18 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+import { isApiDocs } from "./router";
 import "./styles.css";
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+const root = document.getElementById("root")!;
+
+if (isApiDocs(location.pathname)) {
+  // the API reference: its renderer is a chunk of its own, loaded only here
+  void import("./apidocs/apidocs").then(({ mountApiDocs }) => mountApiDocs(root));
+} else {
+  createRoot(root).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+}

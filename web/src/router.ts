@@ -15,6 +15,11 @@ export function parseRoute(pathname: string): Route {
   return { page: "store" };
 }
 
+/** `/api/docs` (the gateway sends it to the web app, not the menu service): the API reference page. */
+export function isApiDocs(pathname: string): boolean {
+  return pathname === "/api/docs" || pathname.startsWith("/api/docs/");
+}
+
 export function navigate(path: string): void {
   if (path === location.pathname) return;
   history.pushState(null, "", path);

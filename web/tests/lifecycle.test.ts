@@ -3,7 +3,7 @@ import { actionsFor, column, mergeOrder } from "../src/lib/lifecycle";
 import type { Order } from "../src/lib/types";
 
 function order(id: number, status: Order["status"], updated: string, created = updated): Order {
-  return { id, number: id, status, fulfillment: "pickup", table: null, note: null, total: 0, currency: "EUR", items: [], created_at: created, updated_at: updated };
+  return { id, number: id, status, fulfillment: "pickup", table: null, customer_name: "Ada", note: null, total: 0, currency: "EUR", items: [], created_at: created, updated_at: updated };
 }
 
 describe("kitchen board lifecycle", () => {

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { ApiError, api, errorText, uploadFile } from "../lib/api";
-import type { ImageStatus } from "../lib/types";
+import type { ImageAccepted, ImageOut } from "../lib/types";
 
 type Phase =
   | { kind: "idle" }
@@ -24,15 +24,15 @@ export function ImageUpload({ token, label, onReady }: { token: string; label: s
   async function start(file: File) {
     setPhase({ kind: "uploading", progress: 0 });
     try {
-      const created = await uploadFile<ImageStatus>("/api/v1/media/images", file, token, (p) => alive.current && setPhase({ kind: "uploading", progress: p }));
+      const created = await uploadFile<ImageAccepted>("/api/v1/media/images", file, token, (p) => alive.current && setPhase({ kind: "uploading", progress: p }));
       setPhase({ kind: "processing", id: created.id });
       const deadline = Date.now() + GIVE_UP_MS;
       for (;;) {
         await new Promise((r) => setTimeout(r, POLL_MS));
         if (!alive.current) return;
-        let status: ImageStatus;
+        let status: ImageOut;
         try {
-          status = await api<ImageStatus>(`/api/v1/media/images/${created.id}`);
+          status = await api<ImageOut>(`/api/v1/media/images/${created.id}`);
         } catch (err) {
           if (err instanceof ApiError && err.status !== null && err.status < 500) throw err;
           continue; // a blip while polling: keep waiting

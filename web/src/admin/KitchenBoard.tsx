@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorText } from "../lib/api";
 import { ACTIVE_STATUSES, actionsFor, BOARD_COLUMNS, column, customerName, mergeOrder } from "../lib/lifecycle";
 import { formatPrice } from "../lib/money";
-import type { Order, OrderStatus, Store } from "../lib/types";
+import type { Order, OrderEventData, OrderOut, OrderStatus, Store } from "../lib/types";
 import { chime, unlockAudio } from "../sound";
 import { useChannel, useRealtimeClient } from "../useRealtime";
 
@@ -32,7 +32,7 @@ export function KitchenBoard({ store, token }: { store: Store; token: string }) 
   }, []);
 
   const refetch = useCallback(() => {
-    api<Order[]>(`/api/v1/admin/orders?status=${ACTIVE_STATUSES.join(",")}`, { token })
+    api<OrderOut[]>(`/api/v1/admin/orders?status=${ACTIVE_STATUSES.join(",")}`, { token })
       .then((list) => {
         // orders that arrived while we could not hear them still get the cue
         if (loadedRef.current) {
@@ -42,7 +42,7 @@ export function KitchenBoard({ store, token }: { store: Store; token: string }) 
         loadedRef.current = true;
         setOrders((cur) => {
           // keep anything an event brought in newer than this answer
-          let next = list;
+          let next: Order[] = list;
           for (const o of cur) next = mergeOrder(next, o);
           const active = new Set(list.map((o) => o.id));
           return next.filter((o) => active.has(o.id) || ACTIVE_STATUSES.includes(o.status));
@@ -59,7 +59,7 @@ export function KitchenBoard({ store, token }: { store: Store; token: string }) 
   useChannel(client, "kitchen", token, {
     onEvent: (e) => {
       if (e.type !== "order.created" && e.type !== "order.updated") return;
-      const order = e.data as Order;
+      const order = e.data as OrderEventData;
       setOrders((cur) => mergeOrder(cur, order));
       if (e.type === "order.created" && !knownRef.current.has(order.id)) {
         knownRef.current.add(order.id);
@@ -90,7 +90,7 @@ export function KitchenBoard({ store, token }: { store: Store; token: string }) 
     setBusy(order.id);
     setError(null);
     try {
-      const updated = await api<Order>(`/api/v1/admin/orders/${order.id}`, { method: "PATCH", token, body: { status: to } });
+      const updated = await api<OrderOut>(`/api/v1/admin/orders/${order.id}`, { method: "PATCH", token, body: { status: to } });
       setOrders((cur) => mergeOrder(cur, updated));
       setFresh((f) => {
         const { [order.id]: _, ...rest } = f;

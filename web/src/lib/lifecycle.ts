@@ -63,5 +63,5 @@ export function column(board: Order[], status: OrderStatus): Order[] {
 }
 
 export function customerName(order: Order): string {
-  return order.customer?.name ?? order.customer_name ?? "";
+  return "customer" in order ? order.customer.name : order.customer_name;
 }

@@ -1,109 +1,67 @@
-// Wire types of the public API (SPEC §3, §4).
+// Wire types of the public API (SPEC §3, §4), named for the app's code.
+//
+// The REST types are aliases of the types generated from the services' own
+// OpenAPI documents (`make openapi` writes ./api/*.ts from
+// web/public/openapi/*.json; `make test` fails when they drift from what the
+// services publish), so `tsc` checks the app against the real contract. Only
+// the realtime event payloads are written here: they are not part of an
+// OpenAPI document (the realtime protocol is AsyncAPI, docs/).
+import type { components as MediaApi } from "./api/media";
+import type { components as MenuApi } from "./api/menu";
 
-export interface Store {
-  slug: string;
-  name: string;
-  currency: string;
-  timezone: string;
-  is_open: boolean;
-  realtime_url: string;
-}
+type MenuSchemas = MenuApi["schemas"];
+type MediaSchemas = MediaApi["schemas"];
 
-export interface MenuOption {
-  id: number;
-  name: string;
-  price: number;
-}
+export type Store = MenuSchemas["StoreOut"];
+export type Menu = MenuSchemas["Menu"];
+export type MenuCategory = MenuSchemas["MenuCategory"];
+export type MenuItem = MenuSchemas["MenuItem"];
+export type MenuImage = MenuSchemas["MenuImage"];
+export type ModifierGroup = MenuSchemas["MenuGroup"];
+export type MenuOption = MenuSchemas["MenuOption"];
 
-export interface ModifierGroup {
-  id: number;
-  name: string;
-  min: number;
-  max: number;
-  options: MenuOption[];
-}
+export type OrderStatus = MenuSchemas["OrderPatch"]["status"];
+export type Fulfillment = MenuSchemas["OrderCreate"]["fulfillment"];
+/** The body of `POST /api/v1/store/orders`. */
+export type NewOrder = MenuSchemas["OrderCreate"];
+export type OrderLineIn = MenuSchemas["OrderLineIn"];
 
-export interface MenuImage {
-  id: string;
-  variants: Record<string, string>;
-}
+/**
+ * An order's `status` and `fulfillment` as the server sends them. The menu
+ * document types them as plain strings in responses (the response struct says
+ * `str`), though only the values of `OrderStatus` and `Fulfillment` are ever
+ * sent; this narrowing is a no-op once the document says so too.
+ */
+type KnownStates<T> = Omit<T, "status" | "fulfillment"> & { status: OrderStatus; fulfillment: Fulfillment };
 
-export interface MenuItem {
-  id: number;
-  name: string;
-  description: string;
-  price: number;
-  available: boolean;
-  tags: string[];
-  image: MenuImage | null;
-  modifier_groups: ModifierGroup[];
-}
+/** An order as the REST API returns it. */
+export type OrderOut = KnownStates<MenuSchemas["OrderOut"]>;
+/** The answer to placing an order: the order and its tracking token. */
+export type CreatedOrder = KnownStates<MenuSchemas["CreatedOrder"]>;
 
-export interface MenuCategory {
-  id: number;
-  name: string;
-  position: number;
-  items: MenuItem[];
-}
-
-export interface Menu {
-  version: number;
-  currency: string;
-  categories: MenuCategory[];
-}
-
-export type OrderStatus =
-  | "received"
-  | "accepted"
-  | "preparing"
-  | "ready"
-  | "completed"
-  | "cancelled";
-
-export interface OrderLine {
-  item_id?: number;
-  name: string;
-  quantity: number;
-  unit_price?: number;
-  modifiers: (MenuOption | string)[];
-  note: string | null;
-  total?: number;
-}
-
-export interface Order {
+/** `data` of the `order.created` / `order.updated` events (SPEC §4): no phone number, modifier names only. */
+export interface OrderEventData {
   id: number;
   number: number;
   status: OrderStatus;
-  fulfillment: "pickup" | "dine_in";
+  fulfillment: Fulfillment;
   table: string | null;
-  customer?: { name: string; phone?: string | null };
-  customer_name?: string;
+  customer_name: string;
   note: string | null;
   total: number;
   currency: string;
-  items: OrderLine[];
+  items: { name: string; quantity: number; modifiers: string[]; note: string | null }[];
   created_at: string;
   updated_at: string;
-  token?: string;
 }
 
-export interface AdminCategory {
-  id: number;
-  name: string;
-  position: number;
-  item_count: number;
-}
+/** An order on the kitchen board: from REST, or from an event when the board first hears of it. */
+export type Order = OrderOut | OrderEventData;
 
-export interface AdminItem extends MenuItem {
-  category_id: number;
-  image_id: string | null;
-  position: number;
-}
+export type AdminCategory = MenuSchemas["CategoryOut"];
+export type AdminItem = MenuSchemas["ItemOut"];
 
-export interface ImageStatus {
-  id: string;
-  status: "processing" | "ready" | "failed";
-  width?: number | null;
-  height?: number | null;
-  variants?: Record<string, string> | null;
-}
+/** The answer to an upload: the new image's id, still processing. */
+export type ImageAccepted = MediaSchemas["ImageAccepted"];
+/** An uploaded image: its processing status, and its variants once ready. */
+export type ImageOut = MediaSchemas["ImageOut"];

@@ -1,6 +1,6 @@
 import { type Cart, cartTotal, removeLine, setQuantity } from "../lib/cart";
 import { formatPrice } from "../lib/money";
-import type { Order } from "../lib/types";
+import type { CreatedOrder } from "../lib/types";
 import { Checkout } from "./Checkout";
 
 interface Props {
@@ -8,7 +8,7 @@ interface Props {
   currency: string;
   isOpen: boolean;
   onChange(cart: Cart): void;
-  onPlaced(order: Order): void;
+  onPlaced(order: CreatedOrder): void;
 }
 
 export function CartPanel({ cart, currency, isOpen, onChange, onPlaced }: Props) {

@@ -2,12 +2,12 @@ import { useId, useState } from "react";
 import { ApiError, api, errorText } from "../lib/api";
 import { type Cart, orderItems } from "../lib/cart";
 import { checkoutDone, checkoutKey, isRetryable } from "../lib/idempotency";
-import type { Order } from "../lib/types";
+import type { CreatedOrder, Fulfillment, NewOrder } from "../lib/types";
 
 interface Props {
   cart: Cart;
   isOpen: boolean;
-  onPlaced(order: Order): void;
+  onPlaced(order: CreatedOrder): void;
 }
 
 const AUTO_RETRIES = 2;
@@ -16,7 +16,7 @@ const AUTO_RETRIES = 2;
 export function Checkout({ cart, isOpen, onPlaced }: Props) {
   const [name, setName] = useState("");
   const [phone, setPhone] = useState("");
-  const [fulfillment, setFulfillment] = useState<"pickup" | "dine_in">("pickup");
+  const [fulfillment, setFulfillment] = useState<Fulfillment>("pickup");
   const [table, setTable] = useState("");
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
@@ -34,7 +34,7 @@ export function Checkout({ cart, isOpen, onPlaced }: Props) {
       setError("Please give your table number.");
       return;
     }
-    const body = {
+    const body: NewOrder = {
       items: orderItems(cart),
       customer: phone.trim() ? { name: name.trim(), phone: phone.trim() } : { name: name.trim() },
       fulfillment,
@@ -48,7 +48,7 @@ export function Checkout({ cart, isOpen, onPlaced }: Props) {
     setError(null);
     for (let attempt = 0; ; attempt++) {
       try {
-        const order = await api<Order>("/api/v1/store/orders", { method: "POST", body, headers: { "idempotency-key": key } });
+        const order = await api<CreatedOrder>("/api/v1/store/orders", { method: "POST", body, headers: { "idempotency-key": key } });
         checkoutDone(sessionStorage);
         setBusy(false);
         onPlaced(order);

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "../lib/api";
 import { STATUS_TEXT } from "../lib/lifecycle";
 import { formatPrice } from "../lib/money";
-import type { Order, OrderStatus, Store } from "../lib/types";
+import type { OrderEventData, OrderOut, OrderStatus, Store } from "../lib/types";
 import { linkHandler } from "../router";
 import { useChannel, useRealtimeClient } from "../useRealtime";
 import { orderToken } from "./orders";
@@ -13,12 +13,12 @@ const STEPS: OrderStatus[] = ["received", "accepted", "preparing", "ready", "com
 export function OrderPage({ store, orderId }: { store: Store; orderId: number }) {
   const token = orderToken(orderId);
   const { client, state } = useRealtimeClient(token ? store.realtime_url : undefined);
-  const [order, setOrder] = useState<Order | null>(null);
+  const [order, setOrder] = useState<OrderOut | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const refetch = useCallback(() => {
     if (!token) return;
-    api<Order>(`/api/v1/store/orders/${orderId}`, { token })
+    api<OrderOut>(`/api/v1/store/orders/${orderId}`, { token })
       .then((o) => {
         setOrder((cur) => (cur && Date.parse(cur.updated_at) > Date.parse(o.updated_at) ? cur : o));
         setError(null);
@@ -30,7 +30,7 @@ export function OrderPage({ store, orderId }: { store: Store; orderId: number })
 
   useChannel(client, token ? `order:${orderId}` : null, token ?? undefined, {
     onEvent: (e) => {
-      const data = e.data as Partial<Order>;
+      const data = e.data as Partial<OrderEventData>;
       if (e.type !== "order.updated" && e.type !== "order.created") return;
       setOrder((cur) => {
         if (!cur) return cur;
@@ -86,10 +86,10 @@ export function OrderPage({ store, orderId }: { store: Store; orderId: number })
                 <div>
                   <strong>{line.quantity} × {line.name}</strong>
                   {line.modifiers.length > 0 && (
-                    <div className="muted small">{line.modifiers.map((m) => (typeof m === "string" ? m : m.name)).join(", ")}</div>
+                    <div className="muted small">{line.modifiers.map((m) => m.name).join(", ")}</div>
                   )}
                 </div>
-                {line.total !== undefined && <span className="price">{formatPrice(line.total, order.currency)}</span>}
+                <span className="price">{formatPrice(line.total, order.currency)}</span>
               </li>
             ))}
           </ul>

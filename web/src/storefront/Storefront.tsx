@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { addToCart, cartCount, cartTotal } from "../lib/cart";
 import { formatPrice } from "../lib/money";
-import type { Order, MenuItem, Store } from "../lib/types";
+import type { CreatedOrder, MenuItem, Store } from "../lib/types";
 import { navigate } from "../router";
 import { useRealtimeClient } from "../useRealtime";
 import { CartPanel } from "./CartPanel";
@@ -29,7 +29,7 @@ export function Storefront({ store }: { store: Store }) {
     setChoosing(null);
   }
 
-  function placed(order: Order) {
+  function placed(order: CreatedOrder) {
     rememberOrder(order);
     setCart([]);
     navigate(`/order/${order.id}`);

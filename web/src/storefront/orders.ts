@@ -1,9 +1,9 @@
 // The customer's order tokens, kept in this browser so the order page survives a reload.
-import type { Order } from "../lib/types";
+import type { CreatedOrder } from "../lib/types";
 
 const slot = (id: number) => `stelly.order.${id}`;
 
-export function rememberOrder(order: Order): void {
+export function rememberOrder(order: CreatedOrder): void {
   if (!order.token) return;
   try {
     localStorage.setItem(slot(order.id), order.token);
