@@ -2,12 +2,13 @@
 UV := ./scripts/uv.sh
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help sync node web-node openapi run test web-test lint bench loadtest chaos reset
+.PHONY: help sync node web-node openapi run test web-test lint infra-check bench loadtest chaos reset
 
 help:
 	@echo "make run    start the local stack (embedded PostgreSQL and Valkey unless URLs are set)"
 	@echo "make test   run every test against real PostgreSQL and Redis/Valkey, then the web app's"
 	@echo "make lint   ruff and mypy"
+	@echo "make infra-check  type-check infra/*.bicep against Azure's type definitions, checkov, bicep build if installed"
 	@echo "make openapi  re-export the services' OpenAPI documents and the web types made from them"
 	@echo "make bench  benchmarks (TENANTS=1000 by default)"
 	@echo "make loadtest  scale-rule check: each service at its infra/scale.json target (~4 min)"
@@ -56,6 +57,12 @@ lint: sync
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+
+# infra/*.bicep held against ../shared/azure-types (Azure's own resource type
+# definitions), then checkov, then `bicep build` where a bicep CLI is on PATH;
+# non-zero on any finding. tests/test_infra_check.py runs the type check in `make test`.
+infra-check: sync
+	$(RUN) python -m infra_check infra
 
 TENANTS ?= 1000
 bench: sync node

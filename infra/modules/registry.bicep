@@ -8,7 +8,7 @@ param pullPrincipalIds array
 
 var acrPull = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '7f951dda-4ed3-4680-a7ca-43fe172d538d')
 
-resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
   // checkov:skip=CKV_AZURE_139: images are pushed from GitHub-hosted runners, whose addresses are not fixed; a private registry needs Premium and self-hosted runners. No admin user, no anonymous pull: Entra only.
   // checkov:skip=CKV_AZURE_163: image scanning is Microsoft Defender for Containers, a subscription-level plan enabled outside this template.
   // checkov:skip=CKV_AZURE_166: quarantine needs Premium; images come only from our own CI, tagged by commit SHA.
