@@ -14,7 +14,7 @@ param environmentName string
 param location string
 
 @allowed(['dev', 'prod'])
-@description('dev: Burstable PostgreSQL, no HA, apps may scale to zero, Basic Redis. prod: zone-redundant HA, min replicas from scale.json, Standard Redis.')
+@description('dev: Burstable PostgreSQL, no HA, apps may scale to zero, Azure Managed Redis Balanced_B0 without HA. prod: zone-redundant HA, min replicas from scale.json, Azure Managed Redis Balanced_B1 with HA.')
 param environmentType string = 'dev'
 
 @description('Tenant base domain: tenants are served at {slug}.<baseDomain>; Front Door binds *.<baseDomain>.')
@@ -123,14 +123,15 @@ module redis 'modules/redis.bicep' = {
   name: 'redis'
   scope: rg
   params: {
-    name: '${abbrs.cacheRedis}${resourceToken}'
+    name: '${abbrs.cacheRedisEnterprise}${resourceToken}'
     location: location
     tags: tags
     isProd: isProd
-    keyVaultName: keyVault.outputs.name
     privateEndpointSubnetId: network.outputs.privateEndpointSubnetId
     privateEndpointName: '${abbrs.networkPrivateEndpoints}redis-${resourceToken}'
     vnetId: network.outputs.vnetId
+    // every identity whose process opens Redis (the migrate job runs the CLI)
+    dataPrincipalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal]
   }
 }
 
@@ -139,7 +140,7 @@ module keyVaultAccess 'modules/keyvault-access.bicep' = {
   scope: rg
   params: {
     keyVaultName: keyVault.outputs.name
-    secretNames: ['kz-secret-key', redis.outputs.urlSecretName]
+    secretNames: ['kz-secret-key']
     principalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal]
   }
 }
@@ -218,7 +219,8 @@ var commonEnv = [
   { name: 'STELLY_DATABASE_STATEMENT_CACHE', value: pgbouncer ? 'false' : 'true' }
   { name: 'STELLY_BASE_DOMAIN', value: baseDomain }
   { name: 'STELLY_FRONTDOOR_ID', value: frontDoorProfile.outputs.frontDoorId }
-  { name: 'STELLY_REDIS_URL', secretRef: 'redis-url' }
+  { name: 'STELLY_REDIS_URL', value: redis.outputs.url }
+  { name: 'STELLY_REDIS_AUTH', value: 'entra' }
   { name: 'KZ_SECRET_KEY', secretRef: 'kz-secret-key' }
 ]
 var mediaEnv = [
@@ -228,7 +230,6 @@ var mediaEnv = [
   { name: 'STELLY_SERVICEBUS_NAMESPACE', value: serviceBus.outputs.fullyQualifiedNamespace }
 ]
 var secrets = [
-  { name: 'redis-url', keyVaultUrl: redis.outputs.urlSecretUri }
   { name: 'kz-secret-key', keyVaultUrl: keyVault.outputs.kzSecretKeyUri }
 ]
 

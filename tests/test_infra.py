@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +27,16 @@ from stelly_gateway.routing import default_table_path, load_routing_table
 from stelly_realtime.config import CLOSE_WINDOW_VARIABLE, RealtimeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # infra_check/ is a top-level directory, like chaos/
+
+from infra_check.checkov import (  # noqa: E402
+    INFRA_ARGS,
+    CheckovBroken,
+    CheckovUnavailable,
+    failures,
+    run_checkov,
+)
+
 INFRA = ROOT / "infra"
 BICEP = sorted(INFRA.rglob("*.bicep"))
 AZURE_YAML = yaml.safe_load((ROOT / "azure.yaml").read_text())
@@ -35,7 +44,6 @@ ROUTING = json.loads((INFRA / "routing.json").read_text())
 SCALE = json.loads((INFRA / "scale.json").read_text())
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 DOCKERFILES = [*sorted(ROOT.glob("services/*/Dockerfile")), ROOT / "cli" / "Dockerfile"]
-CHECKOV = "checkov==3.3.30"
 MAIN_BICEP = (INFRA / "main.bicep").read_text()
 APP_BICEP = (INFRA / "modules" / "container-app.bicep").read_text()
 #: Seconds from a replica's readiness turning to Not Ready until the Container
@@ -351,7 +359,8 @@ def test_every_app_drains_inside_its_grace_period() -> None:
 def test_no_secret_is_written_in_configuration() -> None:
     main = (INFRA / "main.bicep").read_text()
     assert "{ name: 'KZ_SECRET_KEY', secretRef: 'kz-secret-key' }" in main
-    assert "{ name: 'STELLY_REDIS_URL', secretRef: 'redis-url' }" in main
+    assert "{ name: 'STELLY_REDIS_URL', value: redis.outputs.url }" in main
+    assert "{ name: 'STELLY_REDIS_AUTH', value: 'entra' }" in main
     assert "{ name: 'STELLY_DATABASE_AUTH', value: 'entra' }" in main
     text = _bicep_text()
     assert "adminUserEnabled: false" in text
@@ -359,6 +368,71 @@ def test_no_secret_is_written_in_configuration() -> None:
     assert "allowSharedKeyAccess: false" in text
     assert "passwordAuth: 'Disabled'" in text
     assert "CONNECTION_STRING" not in text
+
+
+REDIS_BICEP = (INFRA / "modules" / "redis.bicep").read_text()
+
+
+def test_redis_is_azure_managed_redis_with_entra_only() -> None:
+    text = _bicep_text()
+    # Azure Cache for Redis retires: no resource of it is left anywhere
+    assert "Microsoft.Cache/redis@" not in text
+    assert re.search(r"'Microsoft\.Cache/redisEnterprise@[\d-]+' = \{", REDIS_BICEP)
+    assert re.search(r"'Microsoft\.Cache/redisEnterprise/databases@[\d-]+' = \{", REDIS_BICEP)
+    # no access key exists, so none can leak: disabled on the database...
+    assert "accessKeysAuthentication: 'Disabled'" in REDIS_BICEP
+    assert "publicNetworkAccess: 'Disabled'" in REDIS_BICEP
+    assert "clientProtocol: 'Encrypted'" in REDIS_BICEP
+    assert "port: 10000" in REDIS_BICEP
+    # ...and never read, stored in Key Vault or handed to an app
+    for forbidden in ("listKeys", "primaryKey", "secondaryKey", "Microsoft.KeyVault"):
+        assert forbidden not in REDIS_BICEP, forbidden
+    assert "redis-url" not in text
+    assert not re.search(r"(?i)redis\w*\.(outputs\.\w*key|listKeys)", text)
+    assert not re.search(r"vaults/secrets@[^']*' = \{[^}]*redis", text, re.IGNORECASE | re.DOTALL)
+    redis_env = re.findall(r"\{ name: '(STELLY_REDIS_\w+)', (\w+): ([^}]*)\}", MAIN_BICEP)
+    assert {name: (kind, value.strip()) for name, kind, value in redis_env} == {
+        "STELLY_REDIS_URL": ("value", "redis.outputs.url"),
+        "STELLY_REDIS_AUTH": ("value", "'entra'"),
+    }
+    assert (
+        "output url string = 'rediss://${cluster.properties.hostName}:${database.properties.port}'"
+        in REDIS_BICEP
+    )
+    # reachable only through its private endpoint, resolved by its private zone
+    assert "name: 'privatelink.redis.azure.net'" in REDIS_BICEP
+    assert "groupIds: ['redisEnterprise']" in REDIS_BICEP
+    # dev is the smallest size; prod is replicated
+    assert "sku: { name: isProd ? 'Balanced_B1' : 'Balanced_B0' }" in REDIS_BICEP
+    assert "highAvailability: isProd ? 'Enabled' : 'Disabled'" in REDIS_BICEP
+    assert "clusteringPolicy: 'EnterpriseCluster'" in REDIS_BICEP
+
+
+def test_every_app_identity_has_a_redis_access_policy_assignment() -> None:
+    assignment = re.search(
+        r"resource \w+ 'Microsoft\.Cache/redisEnterprise/databases/accessPolicyAssignments@[\d-]+'"
+        r" = \[for \(principalId, i\) in dataPrincipalIds: \{(.*?)\n\}\]",
+        REDIS_BICEP,
+        re.DOTALL,
+    )
+    assert assignment, "one access policy assignment per identity, in a loop"
+    assert "accessPolicyName: 'default'" in assignment.group(1)
+    assert "user: { objectId: principalId }" in assignment.group(1)
+    # the identities handed in are those of every deployable that opens Redis:
+    # each app (by its identity index) and the migrate job (the CLI, index 4)
+    module = re.search(r"module redis 'modules/redis\.bicep' = \{(.*?)\n\}", MAIN_BICEP, re.DOTALL)
+    assert module
+    listed = re.search(r"dataPrincipalIds: \[([^\]]*)\]", module.group(1))
+    assert listed
+    principals = {p.strip() for p in listed.group(1).split(",")}
+    index_of = {
+        name: int(index)
+        for name, index in re.findall(
+            r"var (\w+Principal) = identities\[(\d)\]\.outputs\.principalId", MAIN_BICEP
+        )
+    }
+    app_identities = {int(i) for i in re.findall(r"identity: (\d), image:", MAIN_BICEP)}
+    assert app_identities and {index_of[p] for p in principals} == app_identities | {4}
 
 
 def test_every_app_module_is_tagged_with_its_azd_service_name() -> None:
@@ -401,47 +475,21 @@ def test_every_checkov_skip_gives_its_reason() -> None:
 
 
 def _checkov(*args: str) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        [str(ROOT / "scripts" / "uv.sh"), "tool", "run", "--from", CHECKOV, "checkov",
-         "--skip-download", "--quiet", "--output", "json", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    if result.returncode not in (0, 1) or not result.stdout.strip().startswith(("{", "[")):
-        if re.search(
-            r"(?i)failed to fetch|error sending request|dns|connect|network", result.stderr
-        ):
-            pytest.skip(f"{CHECKOV} could not be downloaded: {result.stderr.strip()[-300:]}")
-        raise AssertionError(f"checkov did not run: {result.stderr[-2000:]}")
-    # One JSON document per scanned target, written one after another.
-    reports: list[dict[str, Any]] = []
-    decoder, text, at = json.JSONDecoder(), result.stdout.strip(), 0
-    while at < len(text):
-        document, at = decoder.raw_decode(text, at)
-        reports += document if isinstance(document, list) else [document]
-        while at < len(text) and text[at].isspace():
-            at += 1
-    return reports
+    try:
+        return run_checkov(*args)
+    except CheckovUnavailable as error:
+        pytest.skip(str(error))
+    except CheckovBroken as error:
+        raise AssertionError(str(error)) from None
 
 
 def _assert_clean(reports: list[dict[str, Any]], frameworks: set[str]) -> None:
-    assert {r["check_type"] for r in reports} == frameworks
-    for report in reports:
-        if "summary" not in report:  # an empty result for a framework with nothing to scan
-            continue
-        summary = report["summary"]
-        failed = [
-            f"{c['check_id']} {c['resource']} ({c['file_path']})"
-            for c in report["results"]["failed_checks"]
-        ]
-        assert summary["failed"] == 0, failed
-        assert summary["parsing_errors"] == 0, report["check_type"]
-        assert summary["passed"] > 0, report["check_type"]
+    problems = failures(reports, frameworks)
+    assert not problems, problems
 
 
 def test_checkov_passes_on_infra_and_workflows() -> None:
-    reports = _checkov(
-        "-d", "infra", "-d", ".github/workflows", "--framework", "bicep", "github_actions"
-    )
+    reports = _checkov(*INFRA_ARGS)
     _assert_clean(reports, {"bicep", "github_actions"})
 
 

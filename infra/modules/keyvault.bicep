@@ -1,4 +1,4 @@
-// Key Vault (RBAC only): KZ_SECRET_KEY, the Redis URL, the wildcard certificate.
+// Key Vault (RBAC only): KZ_SECRET_KEY and the wildcard certificate (Redis has no key: Entra ID).
 param name string
 param location string
 param tags object

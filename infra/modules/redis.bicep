@@ -1,33 +1,58 @@
-// Azure Cache for Redis: TLS only, reached through a private endpoint. The
-// services take one STELLY_REDIS_URL, so its access key is written to Key
-// Vault here and reaches the apps only as a Key Vault secret reference.
+// Azure Managed Redis (Microsoft.Cache/redisEnterprise + its `default`
+// database): TLS on port 10000, reached only through a private endpoint, no
+// access key at all. Each app's managed identity gets the `default` access
+// policy (full data access) as an Entra user; the services authenticate with
+// a token (STELLY_REDIS_AUTH=entra), so there is nothing to put in Key Vault.
+// Clustering policy and SKU per environment: infra/README.md, "Redis".
 param name string
 param location string
 param tags object
 param isProd bool
-param keyVaultName string
 param privateEndpointSubnetId string
 param privateEndpointName string
 param vnetId string
+@description('Object ids (principal ids) of the managed identities that use Redis.')
+param dataPrincipalIds array
 
-resource redis 'Microsoft.Cache/redis@2024-03-01' = {
+resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
   name: name
   location: location
   tags: tags
+  sku: { name: isProd ? 'Balanced_B1' : 'Balanced_B0' }
   properties: {
-    sku: isProd ? { name: 'Standard', family: 'C', capacity: 1 } : { name: 'Basic', family: 'C', capacity: 0 }
-    enableNonSslPort: false
+    // prod: a replica in another zone where the region has zones; dev: one node
+    highAvailability: isProd ? 'Enabled' : 'Disabled'
     minimumTlsVersion: '1.2'
     publicNetworkAccess: 'Disabled'
-    redisVersion: '6'
-    redisConfiguration: {
-      'maxmemory-policy': 'volatile-lru'
-    }
   }
 }
 
+resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
+  parent: cluster
+  name: 'default'
+  properties: {
+    clientProtocol: 'Encrypted'
+    port: 10000
+    clusteringPolicy: 'EnterpriseCluster'
+    evictionPolicy: 'VolatileLRU'
+    accessKeysAuthentication: 'Disabled'
+  }
+}
+
+// One Entra user per app identity, with the built-in `default` access policy.
+// Assignments of one database are made one at a time.
+@batchSize(1)
+resource dataAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = [for (principalId, i) in dataPrincipalIds: {
+  parent: database
+  name: 'app${i}'
+  properties: {
+    accessPolicyName: 'default'
+    user: { objectId: principalId }
+  }
+}]
+
 resource dnsZone 'Microsoft.Network/privateDnsZones@2024-06-01' = {
-  name: 'privatelink.redis.cache.windows.net'
+  name: 'privatelink.redis.azure.net'
   location: 'global'
   tags: tags
 }
@@ -51,7 +76,7 @@ resource endpoint 'Microsoft.Network/privateEndpoints@2024-05-01' = {
     privateLinkServiceConnections: [
       {
         name: 'redis'
-        properties: { privateLinkServiceId: redis.id, groupIds: ['redisCache'] }
+        properties: { privateLinkServiceId: cluster.id, groupIds: ['redisEnterprise'] }
       }
     ]
   }
@@ -65,20 +90,6 @@ resource endpointDns 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@20
   }
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
-  name: keyVaultName
-}
-
-resource urlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  // checkov:skip=CKV_AZURE_41: rewritten from the cache's current key on every provision; an expiry would cut every service off Redis.
-  parent: vault
-  name: 'redis-url'
-  properties: {
-    value: 'rediss://:${redis.listKeys().primaryKey}@${redis.properties.hostName}:${redis.properties.sslPort}/0'
-    contentType: 'text/plain'
-    attributes: { enabled: true }
-  }
-}
-
-output urlSecretUri string = '${vault.properties.vaultUri}secrets/redis-url'
-output urlSecretName string = urlSecret.name
+@description('What the services take as STELLY_REDIS_URL: no credentials in it (Entra ID).')
+output url string = 'rediss://${cluster.properties.hostName}:${database.properties.port}'
+output hostName string = cluster.properties.hostName

@@ -39,7 +39,7 @@ async def connections(
     redis: Redis | None = None
     try:
         with contextlib.suppress(SettingsError):
-            redis = connect_redis(redis_url(settings))
+            redis = connect_redis(redis_url(settings), settings.redis_auth)
         if redis is not None:
             try:
                 await redis.ping()

@@ -296,7 +296,7 @@ async def _serve(args: argparse.Namespace) -> int:
         return 2
     configure_libvips()
     db = await Database.connect(db_url, settings, max_size=4)
-    redis = connect_redis(r_url)
+    redis = connect_redis(r_url, settings.redis_auth)
     queue = open_queue(settings, redis, consumer=args.consumer, claim_idle=args.claim_idle)
     stop = asyncio.Event()
     # the shared drain, with no delay: no edge routes to a worker, so it stops

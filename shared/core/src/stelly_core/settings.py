@@ -32,6 +32,7 @@ __all__ = [
     "DatabaseAuth",
     "Environment",
     "QueueBackend",
+    "RedisAuth",
     "Settings",
     "SettingsError",
     "load_settings",
@@ -49,6 +50,13 @@ class Environment(StrEnum):
 
 
 class DatabaseAuth(StrEnum):
+    PASSWORD = "password"  # noqa: S105 - an auth mode's name, not a secret
+    ENTRA = "entra"
+
+
+class RedisAuth(StrEnum):
+    """How Redis connections authenticate: the URL's password, or Entra ID (Azure)."""
+
     PASSWORD = "password"  # noqa: S105 - an auth mode's name, not a secret
     ENTRA = "entra"
 
@@ -81,6 +89,9 @@ class Settings(BaseModel):
         True, validation_alias=AliasChoices("STELLY_DATABASE_STATEMENT_CACHE")
     )
     redis_url: str | None = Field(None, validation_alias=AliasChoices("STELLY_REDIS_URL"))
+    redis_auth: RedisAuth = Field(
+        RedisAuth.PASSWORD, validation_alias=AliasChoices("STELLY_REDIS_AUTH")
+    )
     base_domain: str = Field("localhost", validation_alias=AliasChoices("STELLY_BASE_DOMAIN"))
     secret_key: str = Field(DEV_SECRET_KEY, validation_alias=AliasChoices("KZ_SECRET_KEY"))
     frontdoor_id: str | None = Field(None, validation_alias=AliasChoices("STELLY_FRONTDOOR_ID"))

@@ -84,7 +84,7 @@ class ServiceContext:
     async def start(self) -> None:
         """Open the pool and Redis, start listening for tenant changes."""
         self._db = await Database.connect(database_url(self.settings), self.settings)
-        self._redis = connect_redis(redis_url(self.settings))
+        self._redis = connect_redis(redis_url(self.settings), self.settings.redis_auth)
         self._resolver = TenantResolver(
             self._db.pool, self.settings.base_domain, ttl=self.settings.tenant_cache_ttl
         )
