@@ -309,7 +309,6 @@ module staticWebApp 'modules/static-web-app.bicep' = {
     // Static Web Apps exist in a few regions only; content is served globally.
     location: 'westeurope'
     tags: union(tags, { 'azd-service-name': 'web' })
-    isProd: isProd
   }
 }
 

@@ -2,13 +2,15 @@
 param name string
 param location string
 param tags object
-param isProd bool
 
 resource site 'Microsoft.Web/staticSites@2024-04-01' = {
   name: name
   location: location
   tags: tags
-  sku: isProd ? { name: 'Standard', tier: 'Standard' } : { name: 'Free', tier: 'Free' }
+  // Standard in every environment: forwardingGateway (X-Azure-FDID, web/public/
+  // staticwebapp.config.json) is a Standard-plan feature; on Free the site would
+  // answer around Front Door.
+  sku: { name: 'Standard', tier: 'Standard' }
   properties: {
     allowConfigFileUpdates: true
     stagingEnvironmentPolicy: 'Disabled'

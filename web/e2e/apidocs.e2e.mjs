@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { launch } from "./browser.mjs";
+import { watchSecurity } from "./security.mjs";
 import { REPO, startStack } from "./stack.mjs";
 
 const SHOTS = join(REPO, "web", "test-results");
@@ -30,6 +31,7 @@ describe("API docs page", { timeout: 240_000 }, () => {
   it("renders the menu and media operations at /api/docs, from this host only", async () => {
     const base = `http://localhost:${stack.port}`;
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const security = await watchSecurity(ctx, stack.port);
     const page = await ctx.newPage();
     const foreign = [];
     const failed = [];
@@ -71,6 +73,7 @@ describe("API docs page", { timeout: 240_000 }, () => {
     assert.deepEqual(foreign, [], "requests to other hosts (the renderer must be bundled)");
     assert.deepEqual(failed, [], "failed requests");
     assert.deepEqual(errors, [], "page errors");
+    security.assertClean("the API docs page"); // Swagger UI runs under the site's CSP
 
     // the same documents the page renders, served by the gateway as JSON
     for (const service of ["menu", "media"]) {

@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { axeViolations } from "./a11y.mjs";
 import { launch } from "./browser.mjs";
 import { makePng } from "./png.mjs";
+import { watchSecurity } from "./security.mjs";
 import { REPO, startStack } from "./stack.mjs";
 
 const SHOTS = join(REPO, "web", "test-results");
@@ -21,6 +22,14 @@ let base;
 let kitchen; // the staff's page (its own browser context)
 let customer; // the customer's page (another context)
 const state = {};
+const watchers = []; // one per browser context: security headers and CSP violations
+
+/** A browser context whose static responses and CSP reports are checked at the end. */
+async function watched(options) {
+  const ctx = await browser.newContext(options);
+  watchers.push(await watchSecurity(ctx, stack.port));
+  return ctx;
+}
 
 /** An HTTP request to the gateway for a tenant host (fetch may not set `Host`). */
 function gateway(method, path, headers, body) {
@@ -64,7 +73,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
   });
 
   it("shows a human message for wrong staff credentials, then logs in to a live kitchen board", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const ctx = await watched({ viewport: { width: 1366, height: 900 } });
     // count the tones the board plays (headless Chromium has no speakers to listen to)
     await ctx.addInitScript(() => {
       window.__tones = 0;
@@ -87,7 +96,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
   });
 
   it("a customer orders a pizza with modifiers; the board shows it within 2 seconds", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ctx = await watched({ viewport: { width: 1280, height: 900 } });
     customer = await ctx.newPage();
     await customer.goto(base);
     await customer.getByRole("heading", { name: "Pizzeria Stella" }).waitFor();
@@ -154,6 +163,29 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await shot(customer, "order-ready");
     await assertAccessible(customer, "the order page");
     await shot(kitchen, "kitchen-board");
+  });
+
+  it("a reload of the live order page and of /admin/menu shows the app, with the security headers", async () => {
+    const { id } = state.order;
+    const reloaded = await customer.reload();
+    assert.equal(reloaded.status(), 200);
+    assert.match(reloaded.headers()["content-security-policy"], /default-src 'self'/);
+    assert.equal(reloaded.headers()["cache-control"], "no-cache");
+    assert.ok(customer.url().endsWith(`/order/${id}`), customer.url());
+    await customer.locator('[data-testid="order-status"][data-status="ready"]').waitFor();
+
+    const ctx = await watched({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await staffLogin(page);
+    await page.getByRole("link", { name: "Menu" }).waitFor();
+    for (const open of [() => page.goto(`${base}/admin/menu`), () => page.reload()]) {
+      const response = await open();
+      assert.equal(response.status(), 200);
+      assert.match(response.headers()["content-security-policy"], /frame-ancestors 'none'/);
+      assert.ok(page.url().endsWith("/admin/menu"), page.url());
+      await page.getByRole("switch", { name: "Diavola available" }).waitFor();
+    }
+    await ctx.close();
   });
 
   it("the board reconnects after a dropped socket and still gets new orders", async () => {
@@ -259,7 +291,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     const login = await gateway("POST", "/api/v1/auth/token", { "content-type": "application/json" }, JSON.stringify({ email: "owner@pizza.demo", password: "stelly-demo" }));
     const staff = { authorization: `Bearer ${JSON.parse(login.body).access_token}`, "content-type": "application/json" };
     const hours = (opening_hours) => gateway("PATCH", "/api/v1/admin/store", staff, JSON.stringify({ opening_hours }));
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ctx = await watched({ viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
     try {
       await page.goto(base);
@@ -279,7 +311,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
   });
 
   it("a customer can choose and add a pizza with the keyboard alone", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ctx = await watched({ viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
     await page.goto(base);
     await page.locator("li.item").first().waitFor();
@@ -312,7 +344,7 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
   });
 
   it("works on a phone-sized screen", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const ctx = await watched({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const phone = await ctx.newPage();
     await phone.goto(base);
     await phone.getByRole("button", { name: "Add Bruschetta" }).click();
@@ -324,5 +356,17 @@ describe("storefront, kitchen board and menu editor", { timeout: 240_000 }, () =
     await phone.getByRole("dialog", { name: "Margherita" }).waitFor();
     await phone.screenshot({ path: join(SHOTS, "item-dialog-phone.png") });
     await ctx.close();
+  });
+
+  it("every static response carried the security headers, and the app ran under its CSP with no violation", async () => {
+    const statics = watchers.flatMap((w) => w.statics);
+    const asset = statics.find((r) => new URL(r.url).pathname.startsWith("/assets/") && r.status === 200);
+    assert.ok(asset, "no hashed asset was loaded");
+    assert.equal(asset.headers["cache-control"], "public, max-age=31536000, immutable");
+    assert.ok(statics.some((r) => r.headers["content-type"]?.startsWith("text/html")), "no page was loaded");
+    // the photo's variants come from the blob store's origin (Azurite here), which the CSP admits
+    const images = watchers.flatMap((w) => w.images);
+    assert.ok(images.some((u) => /^https?:/.test(u) && new URL(u).port !== String(stack.port)), `no image from the blob store: ${images}`);
+    for (const [i, w] of watchers.entries()) w.assertClean(`browser context ${i}`);
   });
 });
