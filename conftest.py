@@ -2,7 +2,14 @@
 
 With ``STELLY_DATABASE_URL`` / ``STELLY_REDIS_URL`` set, tests use those
 servers (each session in a database of its own); otherwise they start the
-embedded PostgreSQL and Valkey and remove them afterwards.
+embedded PostgreSQL and Valkey and remove them afterwards
+(``STELLY_REDIS_CLUSTER=true``: that Valkey runs in cluster mode).
+
+Cluster mode: a second, embedded Valkey runs in cluster mode (one node, all
+16,384 slots), where a multi-key command, transaction or script across hash
+slots fails with ``CROSSSLOT`` as on Azure Managed Redis. A test module
+marked ``pytest.mark.redis_cluster`` runs each test that takes the ``redis``
+fixture twice, on the standalone and on the cluster-mode server.
 """
 
 from __future__ import annotations
@@ -75,16 +82,49 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
+#: The Valkey modes a ``redis_cluster``-marked module runs its ``redis`` tests in.
+REDIS_MODES = ("standalone", "cluster")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "redis_cluster: run the module's tests that take `redis` on standalone and "
+        "on cluster-mode Valkey",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # "redis_mode": only where `redis` is the root one (a conftest may define its own)
+    if "redis_mode" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "redis_cluster"
+    ):
+        metafunc.parametrize("redis_mode", REDIS_MODES, indirect=True)
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[EmbeddedValkey | None]:
     """The embedded Valkey, or ``None`` when ``STELLY_REDIS_URL`` is set."""
     if os.environ.get("STELLY_REDIS_URL"):
         yield None
         return
-    server = EmbeddedValkey()
+    flag = os.environ.get("STELLY_REDIS_CLUSTER")
+    env = {"STELLY_ENV": "test"} | ({"STELLY_REDIS_CLUSTER": flag} if flag else {})
+    server = EmbeddedValkey(cluster=load_settings(env).redis_cluster)
     server.start()
     try:
         yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """An embedded Valkey in cluster mode (one node holding every hash slot)."""
+    server = EmbeddedValkey(cluster=True)
+    url = server.start()
+    try:
+        yield url
     finally:
         server.stop()
 
@@ -129,9 +169,16 @@ def hasher() -> PasswordHashing:
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    """A Redis client on the session's server."""
-    client = connect_redis(redis_url)
+def redis_mode(request: pytest.FixtureRequest) -> str:
+    """``standalone`` (the session's server), or ``cluster`` in a ``redis_cluster`` module."""
+    return str(getattr(request, "param", "standalone"))
+
+
+@pytest.fixture
+async def redis(request: pytest.FixtureRequest, redis_mode: str) -> AsyncIterator[Redis]:
+    """A Redis client on the session's server (or the cluster-mode one, see ``redis_mode``)."""
+    url = request.getfixturevalue("redis_cluster_url" if redis_mode == "cluster" else "redis_url")
+    client = connect_redis(url)
     yield client
     await client.aclose()
 

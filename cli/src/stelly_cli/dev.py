@@ -215,7 +215,7 @@ def dev(
             db_url = postgres.start()
             click.echo(f"embedded PostgreSQL: {db_url}")
         if redis_url is None:
-            valkey = EmbeddedValkey(state_dir / "valkey")
+            valkey = EmbeddedValkey(state_dir / "valkey", cluster=settings.redis_cluster)
             redis_url = valkey.start()
             click.echo(f"embedded Valkey: {redis_url}")
         write_stack_state(state_dir, StackState(os.getpid(), db_url, redis_url, frontdoor_id))

@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 from redis.asyncio import Redis
+from stelly_core.cachekeys import platform_key
 from stelly_media.jobs import ImageJob
 from stelly_media.jobs.redis_streams import GROUP, RedisStreamQueue
 
+pytestmark = pytest.mark.redis_cluster  # each test on standalone and cluster-mode Valkey
+
 
 def _queues(redis: Redis, claim_idle: float = 0.2) -> tuple[RedisStreamQueue, RedisStreamQueue]:
-    stream = f"p:test:{uuid.uuid4().hex}"
+    # hash-tagged like the real streams, so dead_letter's MULTI/EXEC stays in one slot
+    owner = f"test-{uuid.uuid4().hex}"
     make = lambda name: RedisStreamQueue(  # noqa: E731
         redis,
         consumer=name,
         claim_idle=claim_idle,
-        stream=stream,
-        dead_letter_stream=stream + ":dead",
+        stream=platform_key(owner, "jobs", tagged=True),
+        dead_letter_stream=platform_key(owner, "jobs", "dead", tagged=True),
     )
     return make("a"), make("b")
 

@@ -16,7 +16,6 @@ from redis.asyncio import Redis
 from stelly_core.auth import PasswordHashing
 from stelly_core.db import Database
 from stelly_core.events import OutboxRelay, channel_key
-from stelly_core.redis import connect_redis
 from stelly_core.settings import Settings
 from stelly_menu.app import create_app
 from stelly_tenancy.models import Tenant
@@ -80,13 +79,6 @@ async def stream_events(
             break
         await asyncio.sleep(0.05)
     return [(f[b"type"].decode(), json.loads(f[b"data"])) for _, f in entries]
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    r = connect_redis(redis_url)
-    yield r
-    await r.aclose()
 
 
 async def login(client: Client, host: dict[str, str], email: str, password: str) -> str:

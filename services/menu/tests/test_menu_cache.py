@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
 from redis.asyncio import Redis
 from stelly_menu.domain.menu.cache import CachedMenu, MenuCache, encode_menu, etag_matches
 from stelly_menu.domain.menu.listener import parse_menu_event
 from stelly_menu.domain.menu.schemas import Menu
+
+pytestmark = pytest.mark.redis_cluster  # the Redis tests on standalone and cluster-mode Valkey
 
 
 def tenant_id() -> int:

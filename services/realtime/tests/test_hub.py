@@ -10,7 +10,11 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 from stelly_core.events import channel_key, publish_event
+from stelly_realtime.history import HistoryReader
 from stelly_realtime.hub import Hub, Subscription
+from stelly_realtime.offsets import parse_offset
+
+pytestmark = pytest.mark.redis_cluster  # each test on standalone and cluster-mode Valkey
 
 
 class Recorder:
@@ -152,3 +156,13 @@ async def test_live_frames_already_covered_by_history_are_dropped(
     offsets = [json.loads(frame)["offset"] for frame in recorder.frames]
     assert offsets == ["100-2", "101-0"]
     assert subscription.floor is None
+
+
+async def test_history_reads_back_what_was_published(redis: Redis) -> None:
+    tenant = 10_000 + secrets.randbelow(10**6)
+    key = channel_key(tenant, "kitchen")
+    first = await publish_event(redis, tenant, "kitchen", "order.created", b'{"n":1}')
+    second = await publish_event(redis, tenant, "kitchen", "order.updated", b'{"n":2}')
+    history = await HistoryReader(redis).read(key, parse_offset(first), limit=10)
+    assert [event.offset for event in history.events] == [second]
+    assert history.stream is not None and history.stream.length == 2

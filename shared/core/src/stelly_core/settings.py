@@ -92,6 +92,9 @@ class Settings(BaseModel):
     redis_auth: RedisAuth = Field(
         RedisAuth.PASSWORD, validation_alias=AliasChoices("STELLY_REDIS_AUTH")
     )
+    #: Redis shards keys by hash slot (Azure Managed Redis, Redis Cluster); the local
+    #: stack's embedded Valkey then runs in cluster mode, refusing cross-slot commands.
+    redis_cluster: bool = Field(False, validation_alias=AliasChoices("STELLY_REDIS_CLUSTER"))
     base_domain: str = Field("localhost", validation_alias=AliasChoices("STELLY_BASE_DOMAIN"))
     secret_key: str = Field(DEV_SECRET_KEY, validation_alias=AliasChoices("KZ_SECRET_KEY"))
     frontdoor_id: str | None = Field(None, validation_alias=AliasChoices("STELLY_FRONTDOOR_ID"))

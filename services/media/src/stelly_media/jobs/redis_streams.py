@@ -48,8 +48,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DEAD_LETTER_STREAM", "GROUP", "STREAM", "RedisStreamQueue"]
 
-STREAM = platform_key("media", "jobs")
-DEAD_LETTER_STREAM = platform_key("media", "jobs", "dead")
+#: One hash slot for both streams (``{media}``): :meth:`RedisStreamQueue.dead_letter`
+#: moves an entry from one to the other in one ``MULTI``/``EXEC``, which a Redis in
+#: cluster mode refuses (``CROSSSLOT``) for keys in different slots.
+STREAM = platform_key("media", "jobs", tagged=True)
+DEAD_LETTER_STREAM = platform_key("media", "jobs", "dead", tagged=True)
 GROUP = "media-workers"
 #: Dead letters kept for inspection.
 DEAD_LETTER_MAXLEN = 100_000

@@ -224,7 +224,11 @@ class MenuCache:
 
     @staticmethod
     def _keys(tenant_id: int) -> list[str]:
-        return [tenant_key(tenant_id, "menu"), tenant_key(tenant_id, "menu", "floor")]
+        # one script reads and writes both: they must share a hash slot (cluster mode)
+        return [
+            tenant_key(tenant_id, "menu", tagged=True),
+            tenant_key(tenant_id, "menu", "floor", tagged=True),
+        ]
 
     async def get(self, tenant_id: int) -> CachedMenu | None:
         """The cached menu if it is current, else ``None``.
