@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infra_check.vendored import default_types_dir
+
 __all__ = [
     "DEFAULT_TYPES_DIR",
     "FLAG_READ_ONLY",
@@ -30,8 +32,8 @@ __all__ = [
 
 FLAG_REQUIRED = 1
 FLAG_READ_ONLY = 2
-#: The checkout's sibling ``shared/`` directory (../shared/azure-types from the repo root).
-DEFAULT_TYPES_DIR = Path(__file__).resolve().parents[2] / "shared" / "azure-types"
+#: The full set beside the checkout, else the subset in infra/azure-types (infra_check.vendored).
+DEFAULT_TYPES_DIR = default_types_dir()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from infra_check.checkov import (
     failures,
     run_checkov,
 )
+from infra_check.vendored import vendor
 
 __all__ = ["bicep_build", "main"]
 
@@ -53,7 +54,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "infra"])
     parser.add_argument("--types", type=Path, default=DEFAULT_TYPES_DIR)
     parser.add_argument("--no-checkov", action="store_true", help="only the type check")
+    parser.add_argument(
+        "--vendor",
+        action="store_true",
+        help="rewrite infra/azure-types from ../shared/azure-types (the versions infra/ declares)",
+    )
     options = parser.parse_args(argv)
+    if options.vendor:
+        copied = vendor()
+        print(f"infra/azure-types: {len(copied)} type files")
+        return 0
     status = 0
 
     findings = check_paths(TypeLibrary(options.types), options.paths)

@@ -26,6 +26,10 @@ from stelly_core.settings import ENV_VARIABLES, load_settings
 from stelly_realtime.config import CLOSE_WINDOW_VARIABLE, RealtimeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # infra_check/ is a top-level directory, like chaos/
+
+from infra_check.vendored import default_types_dir  # noqa: E402
+
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 DOCKERFILES = [*sorted(ROOT.glob("services/*/Dockerfile")), ROOT / "cli" / "Dockerfile"]
 GATEWAY_VARIABLES = {
@@ -164,8 +168,8 @@ def test_one_postgres_major_in_azure_compose_and_the_embedded_server() -> None:
     # From 18 on the image's PGDATA is /var/lib/postgresql/<major>/docker: mount the parent.
     assert "pgdata:/var/lib/postgresql" in postgres["volumes"]
 
-    provider = ROOT.parent / "shared" / "azure-types" / "postgresql" / "microsoft.dbforpostgresql"
-    types = json.loads(gzip.decompress((provider / api_version / "types.json.gz").read_bytes()))
+    [path] = default_types_dir().glob(f"*/microsoft.dbforpostgresql/{api_version}/types.json.gz")
+    types = json.loads(gzip.decompress(path.read_bytes()))
 
     def node(ref: dict[str, str]) -> dict[str, Any]:
         return types[int(ref["$ref"].rsplit("/", 1)[1])]  # type: ignore[no-any-return]

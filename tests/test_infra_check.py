@@ -20,6 +20,11 @@ from infra_check.azure_types import TypeLibrary  # noqa: E402
 from infra_check.bicep import Loop, Obj, Str, Ternary, parse_bicep  # noqa: E402
 from infra_check.check import check_paths  # noqa: E402
 from infra_check.cli import main  # noqa: E402
+from infra_check.vendored import (  # noqa: E402
+    VENDORED_TYPES_DIR,
+    declared_versions,
+    missing_versions,
+)
 
 INFRA = ROOT / "infra"
 
@@ -137,3 +142,14 @@ resource rules 'Microsoft.Cdn/profiles/ruleSets/rules@2024-09-01' = [for i in ra
         "unknown-property properties.deleteRetentionPolicy.day: no such property",
         "unknown-property properties.encryption.keySourc: no such property",
     ]
+
+
+def test_the_repository_holds_every_type_file_infra_declares() -> None:
+    """A clean checkout has no ../shared: the subset in infra/azure-types must suffice."""
+    declared = declared_versions()
+    assert ("microsoft.app", "2025-01-01") in declared  # the scan finds what infra/ uses
+    assert missing_versions(VENDORED_TYPES_DIR, declared) == [], (
+        "run: python -m infra_check --vendor"
+    )
+    library = TypeLibrary(VENDORED_TYPES_DIR)
+    assert library.resource("Microsoft.App/containerApps", "2025-01-01").body is not None
