@@ -176,6 +176,8 @@ class OutboxRelay:
         self._listen_conn: asyncpg.Connection | None = None
         self._listen_retry_at = 0.0
         self._outage_since: float | None = None
+        #: whether the last pass held the outbox's advisory lock (and so reached Redis)
+        self._held_lock = False
         self._backoff = 0.0
 
     @property
@@ -245,6 +247,17 @@ class OutboxRelay:
         except Exception as exc:
             self._fault(exc)
             return False
+        if not self._held_lock and self._outage_since is not None:
+            # another replica holds the outbox, so this pass never reached Redis: ask
+            # Redis itself before calling the outage over (else it would "resume" now
+            # and warn again at its next pass with the lock)
+            try:
+                await self._redis.ping()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._fault(exc)
+                return False
         if self._outage_since is not None:
             _log.info(
                 "outbox relay resumed after %.1f s; %d events had waited",
@@ -321,6 +334,7 @@ class OutboxRelay:
                 self.LOCK,
                 str(self.IDLE_IN_TRANSACTION_MS),
             )
+            self._held_lock = bool(locked)
             if not locked:
                 return 0
             rows = await conn.fetch(
