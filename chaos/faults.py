@@ -104,7 +104,7 @@ async def redis_kill(chaos: ChaosStack, down_seconds: float) -> str:
     chaos.valkey.kill()
     await asyncio.sleep(down_seconds)
     started = time.monotonic()
-    await asyncio.to_thread(chaos.valkey.start_again)
+    await asyncio.to_thread(chaos.valkey.restart)
     return (
         f"Valkey killed (-9), down {down_seconds:g} s, restarted from its AOF"
         f" in {time.monotonic() - started:.1f} s"
@@ -114,7 +114,7 @@ async def redis_kill(chaos: ChaosStack, down_seconds: float) -> str:
 async def postgres_restart(chaos: ChaosStack, down_seconds: float) -> str:
     """``pg_ctl stop -m fast``, ``down_seconds`` of nothing, ``pg_ctl start``."""
     started = time.monotonic()
-    await asyncio.to_thread(chaos.postgres.stop_fast)
+    await asyncio.to_thread(chaos.postgres.shut_down, "fast")
     stopped = time.monotonic()
     await asyncio.sleep(down_seconds)
     await asyncio.to_thread(chaos.postgres.start_again)

@@ -23,9 +23,9 @@ import aiohttp
 import asyncpg
 from stelly_cli.control import request
 from stelly_cli.devstack import running_stack
+from stelly_core.localstack import EmbeddedPostgres, EmbeddedValkey, free_port
 
 from chaos.gateway import Target
-from chaos.servers import Postgres, Valkey
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,8 +44,8 @@ OWNER_PASSWORD = "chaos-run-owner-password"  # noqa: S105 - a throwaway tenant i
 class ChaosStack:
     """The data servers, the running stack, and the environment of ``stelly`` commands on it."""
 
-    postgres: Postgres
-    valkey: Valkey
+    postgres: EmbeddedPostgres
+    valkey: EmbeddedValkey
     stack: RunningStack
 
     def cli_env(self) -> dict[str, str]:
@@ -89,7 +89,9 @@ def chaos_stack(
     """Start PostgreSQL, Valkey (AOF) and the stack on them; stop all of it on exit."""
     tmp = Path(tempfile.mkdtemp(prefix="stelly-chaos-"))
     os.chmod(tmp, 0o755)  # noqa: S103 - the embedded PostgreSQL runs as its own user
-    postgres, valkey = Postgres(tmp / "pg"), Valkey(tmp / "valkey")
+    # a fixed port, so that a Valkey killed and restarted is at the same URL
+    postgres = EmbeddedPostgres(tmp / "pg")
+    valkey = EmbeddedValkey(tmp / "valkey", port=free_port())
     try:
         postgres.start()
         valkey.start()

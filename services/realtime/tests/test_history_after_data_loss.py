@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,22 +22,6 @@ from stelly_realtime.history import HistoryReader
 from stelly_realtime.offsets import is_recoverable, parse_offset
 
 RETENTION_MS = RETENTION_SECONDS * 1000
-
-
-class _Valkey:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.server = EmbeddedValkey(data_dir, port=self.port)
-        self.url = self.server.start()
-
-    def kill(self) -> None:
-        self.server._server.terminate()  # type: ignore[attr-defined]
-        self.server._server = None
-
-    def restart(self) -> None:
-        self.server = EmbeddedValkey(self.data_dir, port=self.port)
-        assert self.server.start() == self.url
 
 
 async def _recovered(url: str, key: str, since: str) -> bool:
@@ -59,28 +44,30 @@ async def _publish(url: str, key_tenant: int, n: int) -> str:
 
 
 @pytest.fixture
-def valkey() -> _Valkey:
+def valkey() -> Iterator[EmbeddedValkey]:
     tmp = Path(tempfile.mkdtemp(prefix="stelly-history-valkey-"))
-    server = _Valkey(tmp / "live")
-    yield server  # type: ignore[misc]
-    if server.server._server is not None:
-        server.server.stop()
+    # an append-only file and a fixed port: restarted, it is at the same URL
+    server = EmbeddedValkey(tmp / "live", port=free_port())
+    server.start()
+    yield server
+    server.stop()
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-async def test_offsets_lost_with_redis_data_are_not_recovered(valkey: _Valkey) -> None:
+async def test_offsets_lost_with_redis_data_are_not_recovered(valkey: EmbeddedValkey) -> None:
     key = channel_key(1, "kitchen")
     await _publish(valkey.url, 1, 1)
     kept = await _publish(valkey.url, 1, 2)
-    valkey.kill()
+    url = valkey.url
+    valkey.stop()  # a clean stop: the copy below must hold every write so far
     older = valkey.data_dir.parent / "older"
     shutil.copytree(valkey.data_dir, older)  # the append-only file as it stood before the loss
-    valkey.restart()
+    assert valkey.restart() == url
     lost = await _publish(valkey.url, 1, 3)  # the client sees this one live...
     valkey.kill()
     shutil.rmtree(valkey.data_dir)
     older.rename(valkey.data_dir)  # ...and Redis comes back without it
-    valkey.restart()
+    assert valkey.restart() == url
 
     assert await _recovered(valkey.url, key, kept)  # control: an offset still held
     assert not await _recovered(valkey.url, key, lost)  # newer than the stream's last entry

