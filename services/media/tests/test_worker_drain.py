@@ -45,6 +45,17 @@ async def _exit_code(process: subprocess.Popen[bytes]) -> tuple[int, float]:
     return code, time.monotonic() - started
 
 
+async def _worker_mid_job(
+    workers: Workers, consumer: str, pause: Path, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """A worker that has taken the queued job and holds it paused in the middle."""
+    worker = workers.start(
+        "--consumer", consumer, "--claim-idle", CLAIM_IDLE, "--pause-file", str(pause), env=env
+    )
+    assert await _eventually(pause.exists), "the worker never reached the middle of the job"
+    return worker
+
+
 async def _blocked_readers(redis: Redis) -> int:
     """Clients blocked in a read-only ``XREAD``: a worker waiting for a job, claiming nothing."""
     clients = await redis.client_list()
@@ -80,16 +91,7 @@ async def test_a_job_that_cannot_finish_in_time_is_handed_back_and_taken_at_once
     shop = await make_store()
     image_id = await _upload(client, shop, images.jpeg(1600, 1200))
     pause = tmp_path / "paused"
-    leaving = workers.start(
-        "--consumer",
-        "leaving",
-        "--claim-idle",
-        CLAIM_IDLE,
-        "--pause-file",
-        str(pause),
-        env=SHORT_BUDGET,
-    )
-    assert await _eventually(pause.exists), "the worker never reached the middle of the job"
+    leaving = await _worker_mid_job(workers, "leaving", pause, SHORT_BUDGET)
     # the job stays paused past the worker's 1 s budget: it must give it back
     leaving.send_signal(signal.SIGTERM)
     code, took = await _exit_code(leaving)
@@ -123,16 +125,10 @@ async def test_a_job_that_finishes_in_time_is_completed_before_exit(
     shop = await make_store()
     image_id = await _upload(client, shop, images.jpeg(1600, 1200))
     pause = tmp_path / "paused"
-    finishing = workers.start(
-        "--consumer",
-        "finishing",
-        "--claim-idle",
-        CLAIM_IDLE,
-        "--pause-file",
-        str(pause),
-        env={"STELLY_SHUTDOWN_SECONDS": "60"},  # a budget of 55 s: plenty
+    # a budget of 55 s: plenty
+    finishing = await _worker_mid_job(
+        workers, "finishing", pause, {"STELLY_SHUTDOWN_SECONDS": "60"}
     )
-    assert await _eventually(pause.exists), "the worker never reached the middle of the job"
     finishing.send_signal(signal.SIGTERM)
     await asyncio.sleep(0.5)
     assert finishing.poll() is None, "the worker left before finishing its job"
