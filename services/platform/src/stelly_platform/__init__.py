@@ -1,0 +1,1 @@
+"""Stelly platform service: the operator's console API (SPEC §10)."""
