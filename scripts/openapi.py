@@ -75,7 +75,11 @@ class Service:
         return TYPES_DIR / f"{self.name}.ts"
 
 
-SERVICES = (Service("menu", "stelly_menu.app"), Service("media", "stelly_media.app"))
+SERVICES = (
+    Service("menu", "stelly_menu.app"),
+    Service("media", "stelly_media.app"),
+    Service("platform", "stelly_platform.app"),
+)
 
 
 def export_document(service: Service) -> dict[str, Any] | None:

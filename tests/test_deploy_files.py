@@ -23,6 +23,7 @@ import pytest
 import yaml
 from compose_spec.models import ComposeSpecification
 from stelly_core.settings import ENV_VARIABLES, load_settings
+from stelly_core.telemetry.settings import TELEMETRY_VARIABLES
 from stelly_realtime.config import CLOSE_WINDOW_VARIABLE, RealtimeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,11 +38,18 @@ GATEWAY_VARIABLES = {
     "STELLY_MENU_URL",
     "STELLY_REALTIME_URL",
     "STELLY_MEDIA_URL",
+    "STELLY_PLATFORM_URL",
     "STELLY_WEB_DIST",
     "STELLY_GATEWAY_TIMEOUT",
 }
 #: The deployables (infra/scale.json's services), each also a compose service.
 APPS = tuple(json.loads((ROOT / "infra" / "scale.json").read_text())["services"])
+#: The services whose packages carry tenant migrations (``stelly.migrations`` entry points).
+MIGRATION_PACKAGES = sorted(
+    f"stelly-{path.parent.name}"
+    for path in ROOT.glob("services/*/pyproject.toml")
+    if '[project.entry-points."stelly.migrations"]' in path.read_text()
+)
 #: What a stop needs beyond drain + close window + shutdown (lifespan shutdown).
 STOP_MARGIN_SECONDS = 5
 
@@ -81,7 +89,12 @@ def test_compose_names_only_things_that_exist() -> None:
                 assert has_check, f"{name} waits for {dependency} to be healthy, which it cannot be"
         for variable in service.get("environment") or {}:
             if variable.startswith(("STELLY_", "KZ_")):
-                known = {*ENV_VARIABLES, *GATEWAY_VARIABLES, CLOSE_WINDOW_VARIABLE}
+                known = {
+                    *ENV_VARIABLES,
+                    *TELEMETRY_VARIABLES,
+                    *GATEWAY_VARIABLES,
+                    CLOSE_WINDOW_VARIABLE,
+                }
                 assert variable in known, f"{name}: {variable}"
 
 
@@ -98,7 +111,7 @@ def test_compose_health_checks_ask_readyz_on_the_service_port() -> None:
         test = " ".join(services[name]["healthcheck"]["test"])
         assert f"http://127.0.0.1:{port.group(1)}/readyz" in test, name
     # the gateway starts once they are ready
-    for name in ("menu", "realtime", "media"):
+    for name in ("menu", "realtime", "media", "platform"):
         assert services["gateway"]["depends_on"][name]["condition"] == "service_healthy"
 
 
@@ -141,7 +154,11 @@ def test_dockerfile_passes_hadolint(dockerfile: Path) -> None:
 @pytest.mark.parametrize("dockerfile", DOCKERFILES[:-1], ids=lambda p: p.parent.name)
 def test_service_image_installs_only_its_package_and_runs_unprivileged(dockerfile: Path) -> None:
     text = dockerfile.read_text()
-    assert re.findall(r"--package (\S+)", text) == [f"stelly-{dockerfile.parent.name}"]
+    wanted = [f"stelly-{dockerfile.parent.name}"]
+    if dockerfile.parent.name == "platform":
+        # it provisions tenants, so it carries every component's tenant migrations
+        wanted += MIGRATION_PACKAGES
+    assert re.findall(r"--package (\S+)", text) == wanted
     assert "--no-dev" in text
     assert re.search(r"^USER 10001$", text, flags=re.MULTILINE)
 

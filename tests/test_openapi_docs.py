@@ -107,6 +107,10 @@ def test_the_app_calls_operations_the_documents_have(expected: dict[Path, str | 
     assert "patch" in menu["paths"]["/api/v1/admin/orders/{order_id}"]
     assert "post" in media["paths"]["/api/v1/media/images"]
     assert "get" in media["paths"]["/api/v1/media/images/{image_id}"]
+    platform = json.loads(expected[OPENAPI.SERVICES[2].document_path] or "{}")
+    assert "post" in platform["paths"]["/api/v1/platform/auth/token"]
+    assert "get" in platform["paths"]["/api/v1/platform/tenants"]
+    assert "post" in platform["paths"]["/api/v1/platform/tenants/{slug}/domains/{domain}/verify"]
 
 
 def test_api_docs_go_to_the_web_app_and_the_rest_of_api_to_the_services() -> None:
@@ -118,6 +122,7 @@ def test_api_docs_go_to_the_web_app_and_the_rest_of_api_to_the_services() -> Non
         "/api/v1/store/menu": "menu",
         "/api/docsx": "menu",
         "/api/v1/media/images": "media",
+        "/api/v1/platform/tenants": "menu",  # on a tenant's host: never the console
     }.items():
         route = table.match(path)
         assert route is not None and route.origin == origin, path

@@ -92,6 +92,29 @@ def test_malformed_setting_is_named(env: dict[str, str]) -> None:
     assert "STELLY_MEDIA_MAX_BYTES" in result.stderr
 
 
+def test_platform_admin_create(env: dict[str, str], unique_slug: str) -> None:
+    email = f"ops-{unique_slug}@stelly.example"
+    created = stelly(env, "platform-admin", "create", email.upper(), "--password", "long-enough-pw")
+    assert created.returncode == 0, created.stderr
+    assert f"created platform admin {email}" in created.stdout
+    again = stelly(env, "platform-admin", "create", email, "--password", "long-enough-pw")
+    assert again.returncode == 1 and "admin_exists" in again.stderr
+    short = stelly(env, "platform-admin", "create", "x" + email, "--password", "short")
+    assert short.returncode == 1 and "invalid_admin" in short.stderr
+    # prompted (twice, hidden) when --password is not given
+    prompted = subprocess.run(
+        [*STELLY, "platform-admin", "create", "p" + email],
+        env=env,
+        input="long-enough-pw\nlong-enough-pw\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert prompted.returncode == 0, prompted.stderr
+    assert f"created platform admin p{email}" in prompted.stdout
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -104,6 +127,8 @@ def test_malformed_setting_is_named(env: dict[str, str]) -> None:
         ["tenant", "list"],
         ["tenant", "suspend"],
         ["tenant", "resume"],
+        ["platform-admin"],
+        ["platform-admin", "create"],
     ],
 )
 def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:

@@ -148,8 +148,11 @@ def test_replicas_syntax() -> None:
         "realtime": 1,
         "media": 1,
         "worker": 3,
+        "platform": 1,
     }
-    assert parse_replicas(None) == dict.fromkeys(("menu", "realtime", "media", "worker"), 1)
+    assert parse_replicas(None) == dict.fromkeys(
+        ("menu", "realtime", "media", "worker", "platform"), 1
+    )
     for bad in ("gateway=2", "menu=0", "menu=x", "menu=9"):
         with pytest.raises(click.BadParameter):
             parse_replicas(bad)

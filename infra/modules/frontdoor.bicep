@@ -7,9 +7,14 @@
 // Caching is off on every route; one rule turns it on for GET of the
 // storefront menu on the route whose origin is menu. WebSockets need no
 // switch on Standard/Premium; the realtime route never caches or compresses.
+// A route with `hosts` in routing.json (the platform console's: console.*)
+// serves only the console's own custom domain, console.<baseDomain>: Front
+// Door picks the most specific domain, so that host never takes the tenant
+// routes of the wildcard, and the console's routes are on no other domain.
+// Without a custom domain (no certificate yet) the console's routes are not
+// created. The endpoint itself is made with the profile (frontdoor-profile.bicep).
 param profileName string
 param endpointName string
-param tags object
 @description('The parsed routing.json.')
 param routing object
 @description('Origin name (routing.json) -> the host Front Door connects to and sends as Host.')
@@ -49,12 +54,9 @@ resource certificateReader 'Microsoft.Authorization/roleAssignments@2022-04-01' 
   }
 }
 
-resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-09-01' = {
+resource endpoint 'Microsoft.Cdn/profiles/afdEndpoints@2024-09-01' existing = {
   parent: profile
   name: endpointName
-  location: 'global'
-  tags: tags
-  properties: { enabledState: 'Enabled' }
 }
 
 resource wildcardSecret 'Microsoft.Cdn/profiles/secrets@2024-09-01' = if (useCustomDomain) {
@@ -75,6 +77,19 @@ resource wildcardDomain 'Microsoft.Cdn/profiles/customDomains@2024-09-01' = if (
   name: 'wildcard'
   properties: {
     hostName: '*.${baseDomain}'
+    tlsSettings: {
+      certificateType: 'CustomerCertificate'
+      minimumTlsVersion: 'TLS12'
+      secret: { id: wildcardSecret.id }
+    }
+  }
+}
+
+resource consoleDomain 'Microsoft.Cdn/profiles/customDomains@2024-09-01' = if (useCustomDomain) {
+  parent: profile
+  name: 'console'
+  properties: {
+    hostName: 'console.${baseDomain}'
     tlsSettings: {
       certificateType: 'CustomerCertificate'
       minimumTlsVersion: 'TLS12'
@@ -187,7 +202,7 @@ resource cacheMenuGet 'Microsoft.Cdn/profiles/ruleSets/rules@2024-09-01' = {
   }
 }
 
-resource routes 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-09-01' = [for route in routing.routes: {
+resource routes 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-09-01' = [for route in routing.routes: if (useCustomDomain || !contains(route, 'hosts')) {
   parent: endpoint
   name: route.name
   properties: {
@@ -196,8 +211,8 @@ resource routes 'Microsoft.Cdn/profiles/afdEndpoints/routes@2024-09-01' = [for r
     supportedProtocols: ['Http', 'Https']
     httpsRedirect: 'Enabled'
     forwardingProtocol: 'HttpsOnly'
-    linkToDefaultDomain: 'Enabled'
-    customDomains: useCustomDomain ? [{ id: wildcardDomain.id }] : []
+    linkToDefaultDomain: contains(route, 'hosts') ? 'Disabled' : 'Enabled'
+    customDomains: useCustomDomain ? [{ id: contains(route, 'hosts') ? consoleDomain.id : wildcardDomain.id }] : []
     ruleSets: route.origin == 'menu' ? [{ id: edgeHeaders.id }, { id: menuCache.id }] : [{ id: edgeHeaders.id }]
     // No cacheConfiguration: caching is off unless the menu rule turns it on.
     enabledState: 'Enabled'

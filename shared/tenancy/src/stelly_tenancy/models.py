@@ -10,7 +10,10 @@ import msgspec
 __all__ = ["RESERVED_SLUGS", "Tenant", "TenantStatus", "validate_domain", "validate_slug"]
 
 SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
-RESERVED_SLUGS = frozenset({"www", "api", "admin", "app", "static", "ws", "cdn", "assets", "mail"})
+#: ``console`` is the platform console's host (SPEC §10), never a tenant's
+RESERVED_SLUGS = frozenset(
+    {"www", "api", "admin", "app", "static", "ws", "cdn", "assets", "mail", "console"}
+)
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 

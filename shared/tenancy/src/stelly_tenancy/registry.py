@@ -37,19 +37,26 @@ async def fetch_by_slug(conn: asyncpg.Connection | asyncpg.Pool, slug: str) -> T
 
 
 async def fetch_by_domain(conn: asyncpg.Connection | asyncpg.Pool, domain: str) -> Tenant | None:
-    """The tenant owning this custom domain, or ``None``."""
+    """The tenant owning this custom domain once it is verified, or ``None``.
+
+    A pending domain (added in the console, its DNS not yet proven) never
+    resolves: whoever adds a domain does not get to serve it by saying so.
+    Still one lookup by primary key.
+    """
     row = await conn.fetchrow(
         f"SELECT {TENANT_COLUMNS} FROM public.tenant_domains d"  # noqa: S608
-        " JOIN public.tenants t ON t.id = d.tenant_id WHERE d.domain = $1",
+        " JOIN public.tenants t ON t.id = d.tenant_id"
+        " WHERE d.domain = $1 AND d.status = 'verified'",
         domain,
     )
     return None if row is None else row_to_tenant(row)
 
 
 async def list_tenants(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[Tenant, list[str]]]:
-    """Every tenant with its custom domains, oldest first."""
+    """Every tenant with its custom domains, oldest first (unverified ones marked ``(pending)``)."""
     rows = await conn.fetch(
-        f"SELECT {TENANT_COLUMNS}, coalesce(array_agg(d.domain ORDER BY d.domain)"  # noqa: S608
+        f"SELECT {TENANT_COLUMNS}, coalesce(array_agg(d.domain"  # noqa: S608
+        " || CASE WHEN d.status = 'pending' THEN ' (pending)' ELSE '' END ORDER BY d.domain)"
         " FILTER (WHERE d.domain IS NOT NULL), '{}') AS domains"
         " FROM public.tenants t LEFT JOIN public.tenant_domains d ON d.tenant_id = t.id"
         " GROUP BY t.id ORDER BY t.id"

@@ -1,7 +1,8 @@
 """Host → tenant, cached in-process (SPEC §2, step 3).
 
-``{slug}.{base_domain}`` resolves by slug, any other host through the domain
-table. Each host costs one indexed query when it is not cached, so the cost
+``{slug}.{base_domain}`` resolves by slug, any other host (or a name under
+the base domain that no slug claims) through the verified custom domains.
+Each host costs one or two indexed queries when it is not cached, so the cost
 per request does not grow with the number of tenants; hits cost a dict
 lookup. Entries live ``ttl`` seconds, unknown hosts included (so a flood of
 garbage hosts is cheap), the cache is bounded, concurrent misses for one host
@@ -15,7 +16,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from stelly_tenancy.models import SLUG
+from stelly_tenancy.models import RESERVED_SLUGS, SLUG
 from stelly_tenancy.registry import fetch_by_domain, fetch_by_slug
 
 if TYPE_CHECKING:
@@ -110,8 +111,15 @@ class TenantResolver:
 
     async def _load(self, host: str) -> Tenant | None:
         slug = slug_for_host(host, self._base_domain)
-        if slug is not None:
-            if not SLUG.fullmatch(slug):
-                return None
-            return await fetch_by_slug(self._pool, slug)
+        if slug in RESERVED_SLUGS:
+            return None  # console.{base} and the like are never a tenant, by any table
+        if slug is not None and SLUG.fullmatch(slug):
+            tenant = await fetch_by_slug(self._pool, slug)
+            if tenant is not None:
+                return tenant
+        # Any other host, and a name under the base domain that no slug
+        # claims: the verified custom domains. The console refuses custom
+        # domains under the base domain except `*.localhost` in development
+        # (the local stack's only way to have one), so in production this
+        # second lookup only ever confirms an unknown host (and is cached so).
         return await fetch_by_domain(self._pool, host)

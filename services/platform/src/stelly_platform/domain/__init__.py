@@ -1,0 +1,1 @@
+"""The console API's areas: auth, tenants, domains."""

@@ -1,0 +1,1 @@
+"""Platform admins: login and the token guard."""

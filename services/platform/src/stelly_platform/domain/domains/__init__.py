@@ -1,0 +1,1 @@
+"""A tenant's custom domains: DNS proof of ownership, Front Door, serving."""

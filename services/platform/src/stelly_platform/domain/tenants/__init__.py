@@ -1,0 +1,1 @@
+"""Tenants as the operator sees them: list with usage, create, suspend, resume."""
