@@ -27,21 +27,22 @@ function freePort() {
  */
 export async function startStack() {
   if (process.env.STELLY_E2E_PORT) {
-    return { port: Number(process.env.STELLY_E2E_PORT), stop: async () => undefined, log: () => "" };
+    // STELLY_E2E_STATE_DIR: that stack's state directory (for `stelly` commands against it)
+    return { port: Number(process.env.STELLY_E2E_PORT), stateDir: process.env.STELLY_E2E_STATE_DIR, stop: async () => undefined, log: () => "" };
   }
   const stelly = join(REPO, ".venv", "bin", "stelly");
   if (!existsSync(stelly)) throw new Error(`${stelly} is missing: run 'make sync' (or scripts/uv.sh sync) first`);
   const state = mkdtempSync(join(tmpdir(), "stelly-web-e2e-"));
   chmodSync(state, 0o755);
   const ports = {};
-  for (const name of ["gateway", "menu", "realtime", "media", "azurite"]) ports[name] = await freePort();
+  for (const name of ["gateway", "menu", "realtime", "media", "platform", "azurite"]) ports[name] = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("STELLY_") && !k.startsWith("KZ_")));
   env.STELLY_STATE_DIR = state;
   const logPath = join(state, "stack.log");
   const out = openSync(logPath, "w");
   const proc = spawn(
     stelly,
-    ["dev", "--port", ports.gateway, "--menu-port", ports.menu, "--realtime-port", ports.realtime, "--media-port", ports.media, "--azurite-port", ports.azurite].map(String),
+    ["dev", "--port", ports.gateway, "--menu-port", ports.menu, "--realtime-port", ports.realtime, "--media-port", ports.media, "--platform-port", ports.platform, "--azurite-port", ports.azurite].map(String),
     { cwd: REPO, env, stdio: ["ignore", out, out] },
   );
   let exited = null;
@@ -64,5 +65,5 @@ export async function startStack() {
     clearTimeout(timer);
     if (!process.env.STELLY_E2E_KEEP) rmSync(state, { recursive: true, force: true });
   }
-  return { port: ports.gateway, stop, log };
+  return { port: ports.gateway, stateDir: state, stop, log };
 }

@@ -1,34 +1,27 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense } from "react";
+import { AcceptInvite } from "./admin/AcceptInvite";
 import { AdminApp } from "./admin/AdminApp";
-import { api, errorText } from "./lib/api";
-import type { Store } from "./lib/types";
+import { isConsoleHost } from "./console/host";
 import { useRoute } from "./router";
 import { OrderPage } from "./storefront/OrderPage";
 import { Storefront } from "./storefront/Storefront";
+import { useStore } from "./useStore";
 
-const STORE_REFRESH_MS = 60_000;
+// the platform console (console.* hosts) is a chunk of its own: storefronts never load it
+const ConsoleApp = lazy(() => import("./console/ConsoleApp"));
 
 export function App() {
+  // a page's host never changes while it lives, so the hooks below keep their order
+  if (isConsoleHost(location.hostname)) {
+    return (
+      <Suspense fallback={<p className="loading" role="status">Loading…</p>}>
+        <ConsoleApp />
+      </Suspense>
+    );
+  }
   const route = useRoute();
-  const [store, setStore] = useState<Store | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let first = true;
-    const load = () =>
-      api<Store>("/api/v1/store")
-        .then((s) => {
-          // keep the object when nothing changed, so live connections stay up
-          setStore((cur) => (cur && JSON.stringify(cur) === JSON.stringify(s) ? cur : s));
-          if (first) document.title = s.name;
-          first = false;
-        })
-        .catch((err) => first && setError(errorText(err)));
-    void load();
-    // opening hours move `is_open` without any event: look again every minute
-    const timer = setInterval(load, STORE_REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
+  // refetched when the hours turn, on `store.updated`, and every 5 minutes
+  const { store, error, storeUpdated, refresh } = useStore();
 
   if (error) {
     return (
@@ -40,6 +33,7 @@ export function App() {
   }
   if (!store) return <p className="loading" role="status">Loading…</p>;
   if (route.page === "admin") return <AdminApp store={store} tab={route.tab} />;
+  if (route.page === "accept") return <AcceptInvite store={store} token={route.token} />;
   if (route.page === "order") return <OrderPage store={store} orderId={route.id} />;
-  return <Storefront store={store} />;
+  return <Storefront store={store} onStoreUpdated={storeUpdated} onStoreStale={refresh} />;
 }

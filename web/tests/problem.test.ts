@@ -20,3 +20,11 @@ describe("problem details to words", () => {
     expect(problemMessage(null, 429)).toMatch(/Too many/);
   });
 });
+
+describe("staff app problems (issue 16)", () => {
+  it("say what went wrong in words", () => {
+    expect(problemMessage({ code: "reorder_mismatch" }, 409)).toMatch(/changed on another device/);
+    expect(problemMessage({ code: "user_exists" }, 409)).toBe("There is already an account with that e-mail.");
+    expect(problemMessage({ code: "invalid_date_range", errors: [{ field: "to", message: "is before from" }] }, 422)).toBe("to: is before from");
+  });
+});

@@ -17,3 +17,16 @@ describe("routes", () => {
     expect(parseRoute("/")).toEqual({ page: "store" });
   });
 });
+
+describe("staff routes", () => {
+  it("maps each staff page and the invitation link", () => {
+    expect(parseRoute("/admin")).toEqual({ page: "admin", tab: "kitchen" });
+    expect(parseRoute("/admin/hours")).toEqual({ page: "admin", tab: "hours" });
+    expect(parseRoute("/admin/staff/")).toEqual({ page: "admin", tab: "staff" });
+    expect(parseRoute("/admin/reports")).toEqual({ page: "admin", tab: "reports" });
+    expect(parseRoute("/admin/history")).toEqual({ page: "admin", tab: "history" });
+    expect(parseRoute("/admin/nowhere")).toEqual({ page: "admin", tab: "kitchen" });
+    expect(parseRoute("/admin/accept", "?token=abc.def")).toEqual({ page: "accept", token: "abc.def" });
+    expect(parseRoute("/admin/accept")).toEqual({ page: "accept", token: "" });
+  });
+});

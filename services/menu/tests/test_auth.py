@@ -124,14 +124,22 @@ async def test_roles(client: Client, make_store: MakeStore) -> None:
     assert denied.status_code == 403
     assert denied.json()["code"] == "insufficient_role"
     assert (await client.get("/api/v1/admin/store", headers=store.auth(staff))).status_code == 403
-    # manager: menu and store settings, not users
+    # manager: menu and store settings; lists users, creates staff accounts only
     assert (
         await client.post(
             "/api/v1/admin/categories", json={"name": "X"}, headers=store.auth(manager)
         )
     ).status_code == 201
     assert (await client.get("/api/v1/admin/store", headers=store.auth(manager))).status_code == 200
-    assert (await client.get("/api/v1/admin/users", headers=store.auth(manager))).status_code == 403
+    assert (await client.get("/api/v1/admin/users", headers=store.auth(manager))).status_code == 200
+    promoted = await client.post(
+        "/api/v1/admin/users",
+        json={"email": "boss@x.example", "password": "long-enough", "role": "manager"},
+        headers=store.auth(manager),
+    )
+    assert promoted.status_code == 403
+    assert promoted.json()["code"] == "insufficient_role"
+    assert (await client.get("/api/v1/admin/users", headers=store.auth(staff))).status_code == 403
     # owner: users
     users = await client.get("/api/v1/admin/users", headers=store.auth())
     assert users.status_code == 200

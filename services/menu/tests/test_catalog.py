@@ -300,6 +300,8 @@ async def test_admin_store_settings(client: Client, make_store: MakeStore) -> No
         "currency": "EUR",
         "timezone": "UTC",
         "opening_hours": None,
+        "hours_exceptions": [],
+        "closed_now": False,
     }
     hours = {
         "mon": [{"open": "11:00", "close": "22:00"}],
@@ -321,6 +323,8 @@ async def test_admin_store_settings(client: Client, make_store: MakeStore) -> No
         "currency": "CHF",
         "timezone": "Europe/Zurich",
         "opening_hours": hours,
+        "hours_exceptions": [],
+        "closed_now": False,
     }
     public = (await client.get("/api/v1/store", headers=store.host)).json()
     assert (public["name"], public["currency"], public["timezone"]) == (

@@ -60,6 +60,16 @@ async def test_cross_tenant_probes_are_refused(
         ("GET", "/api/v1/admin/users", None),
         ("GET", "/api/v1/admin/store", None),
         ("PATCH", "/api/v1/admin/store", {"name": "Hijacked"}),
+        ("PATCH", "/api/v1/admin/store", {"closed_now": True}),
+        ("GET", "/api/v1/admin/orders/history?q=Customer", None),
+        ("GET", "/api/v1/admin/reports/summary", None),
+        ("GET", "/api/v1/admin/reports/export?kind=orders", None),
+        ("POST", "/api/v1/admin/categories/reorder", {"ids": []}),
+        ("POST", "/api/v1/admin/items/reorder", {"category_id": 1, "ids": []}),
+        ("POST", "/api/v1/admin/users/invitations", {"email": "x@y.example", "role": "staff"}),
+        ("POST", "/api/v1/admin/users/1/disable", None),
+        ("POST", "/api/v1/admin/users/1/password-reset", None),
+        ("GET", "/api/v1/auth/me", None),
     ):
         response = await client.request(method, path, json=body, headers=burger.auth(pizza.token))
         assert response.status_code == 403, (method, path)
@@ -91,3 +101,42 @@ async def test_login_is_per_store(client: Client, make_store: MakeStore) -> None
     )
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_credentials"
+
+
+async def test_forged_and_expired_tokens_are_refused_on_the_staff_app_routes(
+    client: Client, make_store: MakeStore
+) -> None:
+    from stelly_core.auth import issue_token
+
+    store = await make_store()
+    forged = issue_token(
+        "not-the-key-but-long-enough-0123456789abcdef",
+        tenant_id=store.tenant.id,
+        subject="1",
+        kind="staff",
+        ttl_seconds=600,
+        role="owner",
+    )
+    expired = issue_token(
+        "test-secret-key-that-is-long-enough-0123456789",
+        tenant_id=store.tenant.id,
+        subject="1",
+        kind="staff",
+        ttl_seconds=-60,
+        role="owner",
+    )
+    for token in (forged, expired):
+        for method, path in (
+            ("GET", "/api/v1/admin/orders/history"),
+            ("GET", "/api/v1/admin/reports/summary"),
+            ("GET", "/api/v1/admin/reports/export?kind=items"),
+            ("GET", "/api/v1/admin/users"),
+            ("POST", "/api/v1/admin/users/1/disable"),
+            ("POST", "/api/v1/admin/categories/reorder"),
+            ("GET", "/api/v1/auth/me"),
+        ):
+            response = await client.request(method, path, json={}, headers=store.auth(token))
+            assert response.status_code == 401, (method, path)
+            assert response.json()["code"] == "invalid_token"
+    # the owner was not disabled by any of it
+    assert (await client.get("/api/v1/auth/me", headers=store.auth())).status_code == 200

@@ -29,6 +29,10 @@ async def test_store_answers_with_spec_fields(client: Client, make_store: MakeSt
         "timezone": "America/New_York",
         "is_open": True,
         "realtime_url": f"ws://{store.tenant.slug}.localhost/ws/v1",
+        "opening_hours": None,
+        "hours_exceptions": [],
+        "closed_now": False,
+        "next_change_at": None,
     }
 
 

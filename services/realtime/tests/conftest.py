@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 import uvicorn
-from stelly_core.auth import issue_token
+from argon2 import PasswordHasher
+from stelly_core.auth import PasswordHashing, issue_token
+from stelly_core.db import Database
 from stelly_core.localstack import free_port
 from stelly_core.settings import Settings
 from stelly_realtime.app import create_app
@@ -19,10 +21,28 @@ from stelly_realtime.config import RealtimeConfig
 from stelly_realtime.server import uvicorn_config
 from stelly_realtime.service import RealtimeService
 from stelly_tenancy.models import Tenant
+from stelly_tenancy.provisioning import NewTenant, create_tenant
 from websockets.asyncio.client import ClientConnection, connect
 
 MakeTenant = Callable[..., Awaitable[Tenant]]
 TIMEOUT = 10.0  # only stops a hung test
+
+
+@pytest.fixture
+def make_tenant(db: Database, unique_slug: str) -> MakeTenant:
+    """As the root fixture, but every tenant has an owner (staff user 1), so that
+    :func:`staff_token` names a real, active user (the kitchen checks it)."""
+    counter = iter(range(1000))
+    hasher = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+    async def make(**overrides: Any) -> Tenant:
+        slug = overrides.pop("slug", f"{unique_slug}-{next(counter)}")
+        overrides.setdefault("owner_email", f"owner@{slug}.example")
+        overrides.setdefault("owner_password", "owner-password")
+        spec = NewTenant(slug=slug, name=overrides.pop("name", slug.title()), **overrides)
+        return await create_tenant(db, spec, hasher=hasher)
+
+    return make
 
 
 def staff_token(settings: Settings, tenant: Tenant, role: str = "staff") -> str:

@@ -58,6 +58,7 @@ CHANNEL = "realtime"
 CLIENT_MESSAGES = {"subscribe", "unsubscribe"}
 EVENT_MESSAGES = {
     "menuUpdated": "menu.updated",
+    "storeUpdated": "store.updated",
     "imageReady": "image.ready",
     "orderCreated": "order.created",
     "orderUpdated": "order.updated",
@@ -409,6 +410,7 @@ ORDER = {
 }
 EVENTS = [
     ("menu", "menu.updated", {"version": 12}),
+    ("menu", "store.updated", {"is_open": False, "closed_now": True}),
     (
         "menu",
         "image.ready",

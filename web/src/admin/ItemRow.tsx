@@ -1,24 +1,35 @@
 import { useState } from "react";
 import { bestSrc } from "../lib/images";
+import { type GroupDraft, toDrafts, validateGroups } from "../lib/groupDraft";
 import { formatPrice, parsePrice, priceInputValue } from "../lib/money";
-import type { AdminCategory, AdminItem } from "../lib/types";
+import type { AdminCategory, AdminItem, ItemPatch } from "../lib/types";
+import { DragHandle } from "./DragHandle";
 import { ImageUpload } from "./ImageUpload";
+import { ModifierGroupsEditor } from "./ModifierGroupsEditor";
+import { TagInput } from "./TagInput";
+import type { HandleProps, RowProps } from "./useSortable";
 
 interface Props {
   item: AdminItem;
   categories: AdminCategory[];
   currency: string;
   token: string;
-  onPatch(id: number, patch: Partial<AdminItem>, what: string): Promise<boolean>;
+  onPatch(id: number, patch: ItemPatch, what: string): Promise<boolean>;
   onDelete(item: AdminItem): Promise<boolean>;
+  /** Staff accounts only switch availability. */
+  canEdit: boolean;
+  /** The reorder grip and the drop target (absent when the role cannot reorder). */
+  sortable?: { handle: HandleProps; row: RowProps; describedBy: string };
 }
 
-export function ItemRow({ item, categories, currency, token, onPatch, onDelete }: Props) {
+export function ItemRow({ item, categories, currency, token, onPatch, onDelete, canEdit, sortable }: Props) {
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(item.name);
   const [description, setDescription] = useState(item.description);
   const [price, setPrice] = useState(priceInputValue(item.price, currency));
   const [categoryId, setCategoryId] = useState(item.category_id);
+  const [groups, setGroups] = useState<GroupDraft[]>([]);
+  const [tags, setTags] = useState<string[]>(item.tags);
   const [error, setError] = useState<string | null>(null);
   const [toggling, setToggling] = useState(false);
   const formId = `item-form-${item.id}`;
@@ -28,6 +39,8 @@ export function ItemRow({ item, categories, currency, token, onPatch, onDelete }
     setDescription(item.description);
     setPrice(priceInputValue(item.price, currency));
     setCategoryId(item.category_id);
+    setGroups(toDrafts(item.modifier_groups, currency));
+    setTags(item.tags);
     setError(null);
     setEditing(true);
   }
@@ -37,13 +50,18 @@ export function ItemRow({ item, categories, currency, token, onPatch, onDelete }
     const minor = parsePrice(price, currency);
     if (!name.trim()) return setError("The name cannot be empty.");
     if (minor === null) return setError("Enter the price as a number, like 12.50.");
-    const ok = await onPatch(item.id, { name: name.trim(), description: description.trim(), price: minor, category_id: categoryId }, `${name} saved`);
+    const checked = validateGroups(groups, currency);
+    if ("error" in checked) return setError(checked.error);
+    setError(null);
+    const patch = { name: name.trim(), description: description.trim(), price: minor, category_id: categoryId, tags, modifier_groups: checked.groups };
+    const ok = await onPatch(item.id, patch, `${name} saved`);
     if (ok) setEditing(false);
   }
 
   return (
-    <li className={`edit-item${item.available ? "" : " unavailable"}`} data-item-id={item.id}>
+    <li className={`edit-item${item.available ? "" : " unavailable"}`} data-item-id={item.id} data-sortable-row {...sortable?.row}>
       <div className="edit-item-row">
+        {sortable && <DragHandle label={item.name} describedBy={sortable.describedBy} props={sortable.handle} />}
         {item.image ? <img src={bestSrc(item.image, 320)} alt="" width={56} height={42} /> : <div className="thumb placeholder" aria-hidden="true" />}
         <span className="name">{item.name}</span>
         <span className="price">{formatPrice(item.price, currency)}</span>
@@ -62,12 +80,14 @@ export function ItemRow({ item, categories, currency, token, onPatch, onDelete }
           />
           <span>{item.available ? "Available" : "Unavailable"}</span>
         </label>
-        <button type="button" onClick={() => (editing ? setEditing(false) : open())} aria-expanded={editing} aria-controls={formId}>
-          {editing ? "Close" : "Edit"}
-        </button>
+        {canEdit && (
+          <button type="button" onClick={() => (editing ? setEditing(false) : open())} aria-expanded={editing} aria-controls={formId} aria-label={`${editing ? "Close" : "Edit"} ${item.name}`}>
+            {editing ? "Close" : "Edit"}
+          </button>
+        )}
       </div>
-      {editing && (
-        <form id={formId} className="item-form" onSubmit={save}>
+      {canEdit && editing && (
+        <form id={formId} className="item-form" onSubmit={save} noValidate>
           <label>
             Name
             <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} required />
@@ -86,6 +106,12 @@ export function ItemRow({ item, categories, currency, token, onPatch, onDelete }
             Description
             <textarea rows={2} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={1000} />
           </label>
+          <div className="full">
+            <TagInput tags={tags} onChange={setTags} />
+          </div>
+          <div className="full">
+            <ModifierGroupsEditor groups={groups} currency={currency} onChange={setGroups} />
+          </div>
           <div className="full">
             <ImageUpload
               token={token}

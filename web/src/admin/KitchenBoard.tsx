@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorText } from "../lib/api";
 import { ACTIVE_STATUSES, actionsFor, BOARD_COLUMNS, column, customerName, mergeOrder } from "../lib/lifecycle";
 import { formatPrice } from "../lib/money";
+import { formatTime } from "../lib/storeTime";
 import type { Order, OrderEventData, OrderOut, OrderStatus, Store } from "../lib/types";
 import { chime, unlockAudio } from "../sound";
 import { useChannel, useRealtimeClient } from "../useRealtime";
@@ -127,7 +128,7 @@ export function KitchenBoard({ store, token }: { store: Store; token: string }) 
                   <li key={o.id} className={`ticket${fresh[o.id] ? " fresh" : ""}`} data-order-id={o.id} aria-label={`Order ${o.number}`}>
                     <header>
                       <strong>#{o.number}</strong> <span>{customerName(o)}</span>
-                      <span className="muted small">{o.fulfillment === "dine_in" ? `Table ${o.table ?? "?"}` : "Pickup"} · {new Date(o.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</span>
+                      <span className="muted small">{o.fulfillment === "dine_in" ? `Table ${o.table ?? "?"}` : "Pickup"} · <time dateTime={o.created_at}>{formatTime(o.created_at, store.timezone)}</time></span>
                     </header>
                     <ul className="ticket-lines">
                       {o.items.map((line, i) => (

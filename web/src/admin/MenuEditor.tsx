@@ -1,12 +1,21 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useId, useState } from "react";
+import type { Role } from "../lib/adminTypes";
 import { api, errorText } from "../lib/api";
 import { formatPrice, parsePrice } from "../lib/money";
-import type { AdminCategory, AdminItem, Store } from "../lib/types";
+import { canEditMenu } from "../lib/roles";
+import type { AdminCategory, AdminItem, ItemPatch, Store } from "../lib/types";
 import { useChannel, useRealtimeClient } from "../useRealtime";
+import { DragHandle } from "./DragHandle";
 import { ItemRow } from "./ItemRow";
+import { type HandleProps, type RowProps, useSortable } from "./useSortable";
 
-/** Categories and items: add, rename, price, availability, photo, delete. */
-export function MenuEditor({ store, token }: { store: Store; token: string }) {
+const byPosition = <T extends { position: number; id: number }>(a: T, b: T) => a.position - b.position || a.id - b.id;
+
+/** Categories and items: add, rename, price, choices, tags, order, availability, photo, delete. */
+export function MenuEditor({ store, token, role }: { store: Store; token: string; role: Role }) {
+  const canEdit = canEditMenu(role);
+  const hintId = useId();
+  const [announcement, setAnnouncement] = useState("");
   const [categories, setCategories] = useState<AdminCategory[]>([]);
   const [items, setItems] = useState<AdminItem[]>([]);
   const [loaded, setLoaded] = useState(false);
@@ -20,7 +29,7 @@ export function MenuEditor({ store, token }: { store: Store; token: string }) {
         api<AdminCategory[]>("/api/v1/admin/categories", { token }),
         api<AdminItem[]>("/api/v1/admin/items", { token }),
       ]);
-      setCategories([...cs].sort((a, b) => a.position - b.position || a.id - b.id));
+      setCategories([...cs].sort(byPosition));
       setItems(is);
       setLoaded(true);
     } catch (err) {
@@ -55,9 +64,32 @@ export function MenuEditor({ store, token }: { store: Store; token: string }) {
     }
   }
 
+  const categoryOrder = useSortable({
+    ids: categories.map((c) => c.id),
+    name: (id) => `Category ${categories.find((c) => c.id === id)?.name ?? id}`,
+    announce: setAnnouncement,
+    commit: (ids) => {
+      // show the new order at once; the server's answer (or a reload) settles it
+      setCategories((cur) => ids.map((id, position) => ({ ...cur.find((c) => c.id === id)!, position })));
+      void write("Categories reordered", async () => {
+        const saved = await api<AdminCategory[]>("/api/v1/admin/categories/reorder", { method: "POST", token, body: { ids } });
+        setCategories([...saved].sort(byPosition));
+      });
+    },
+  });
+
+  function reorderItems(categoryId: number, ids: number[]) {
+    setItems((cur) => cur.map((i) => (i.category_id === categoryId ? { ...i, position: ids.indexOf(i.id) } : i)));
+    void write("Items reordered", async () => {
+      const saved = await api<AdminItem[]>("/api/v1/admin/items/reorder", { method: "POST", token, body: { category_id: categoryId, ids } });
+      const byId = new Map(saved.map((i) => [i.id, i]));
+      setItems((cur) => cur.map((i) => byId.get(i.id) ?? i));
+    });
+  }
+
   const replaceItem = (item: AdminItem) => setItems((cur) => cur.map((i) => (i.id === item.id ? item : i)));
 
-  async function patchItem(id: number, patch: Partial<AdminItem>, what: string): Promise<boolean> {
+  async function patchItem(id: number, patch: ItemPatch, what: string): Promise<boolean> {
     // a switch flips at once; a failed write reloads what the server has
     if (Object.keys(patch).length === 1 && "available" in patch) {
       setItems((cur) => cur.map((i) => (i.id === id ? { ...i, available: Boolean(patch.available) } : i)));
@@ -69,9 +101,11 @@ export function MenuEditor({ store, token }: { store: Store; token: string }) {
     <main className="page editor">
       <h2>Menu</h2>
       <p className="sr-only" role="status" aria-live="polite">{status}</p>
+      <p className="sr-only" aria-live="assertive" data-testid="reorder-announcement">{announcement}</p>
+      <p id={hintId} className="sr-only">Press Space to lift, the arrow keys to move, Space again to drop, Escape to cancel. Or drag with the mouse.</p>
       {error && <p className="error" role="alert">{error}</p>}
       {!loaded && !error && <p role="status">Loading the menu…</p>}
-      <form
+      {canEdit && <form
         className="inline-form card"
         onSubmit={(e) => {
           e.preventDefault();
@@ -89,12 +123,17 @@ export function MenuEditor({ store, token }: { store: Store; token: string }) {
           <input value={newCategory} onChange={(e) => setNewCategory(e.target.value)} maxLength={100} />
         </label>
         <button type="submit" className="primary">Add category</button>
-      </form>
-      {categories.map((cat) => (
+      </form>}
+      {categoryOrder.order.map((id) => categories.find((c) => c.id === id)).filter((c): c is AdminCategory => Boolean(c)).map((cat) => (
         <CategorySection
           key={cat.id}
           category={cat}
-          items={items.filter((i) => i.category_id === cat.id).sort((a, b) => a.position - b.position || a.id - b.id)}
+          canEdit={canEdit}
+          hintId={hintId}
+          announce={setAnnouncement}
+          sortable={canEdit ? { handle: categoryOrder.handleProps(cat.id), row: categoryOrder.rowProps(cat.id) } : undefined}
+          onReorderItems={(ids) => reorderItems(cat.id, ids)}
+          items={items.filter((i) => i.category_id === cat.id).sort(byPosition)}
           categories={categories}
           store={store}
           token={token}
@@ -138,11 +177,23 @@ interface SectionProps {
   onRename(name: string): Promise<boolean>;
   onDelete(): Promise<boolean>;
   onAddItem(name: string, price: number): Promise<boolean>;
-  onPatchItem(id: number, patch: Partial<AdminItem>, what: string): Promise<boolean>;
+  onPatchItem(id: number, patch: ItemPatch, what: string): Promise<boolean>;
   onDeleteItem(item: AdminItem): Promise<boolean>;
+  onReorderItems(ids: number[]): void;
+  canEdit: boolean;
+  hintId: string;
+  announce(text: string): void;
+  sortable?: { handle: HandleProps; row: RowProps };
 }
 
-function CategorySection({ category, items, categories, store, token, onRename, onDelete, onAddItem, onPatchItem, onDeleteItem }: SectionProps) {
+function CategorySection(props: SectionProps) {
+  const { category, items, categories, store, token, onRename, onDelete, onAddItem, onPatchItem, onDeleteItem, onReorderItems, canEdit, hintId, announce, sortable } = props;
+  const itemOrder = useSortable({
+    ids: items.map((i) => i.id),
+    name: (id) => items.find((i) => i.id === id)?.name ?? String(id),
+    announce,
+    commit: onReorderItems,
+  });
   const [name, setName] = useState(category.name);
   const [newName, setNewName] = useState("");
   const [newPrice, setNewPrice] = useState("");
@@ -150,9 +201,12 @@ function CategorySection({ category, items, categories, store, token, onRename, 
   const headingId = `edit-cat-${category.id}`;
 
   return (
-    <section className="card category" aria-labelledby={headingId}>
-      <h3 id={headingId}>{category.name}</h3>
-      <form
+    <section className="card category" aria-labelledby={headingId} data-category-id={category.id} data-sortable-row {...sortable?.row}>
+      <div className="category-head">
+        {sortable && <DragHandle label={`category ${category.name}`} describedBy={hintId} props={sortable.handle} />}
+        <h3 id={headingId}>{category.name}</h3>
+      </div>
+      {canEdit && <form
         className="inline-form"
         onSubmit={(e) => {
           e.preventDefault();
@@ -167,13 +221,23 @@ function CategorySection({ category, items, categories, store, token, onRename, 
         <button type="button" className="danger" onClick={() => confirm(`Delete the category ${category.name}?`) && void onDelete()}>
           Delete category
         </button>
-      </form>
+      </form>}
       <ul className="edit-items">
-        {items.map((item) => (
-          <ItemRow key={item.id} item={item} categories={categories} currency={store.currency} token={token} onPatch={onPatchItem} onDelete={onDeleteItem} />
+        {itemOrder.order.map((id) => items.find((i) => i.id === id)).filter((i): i is AdminItem => Boolean(i)).map((item) => (
+          <ItemRow
+            key={item.id}
+            item={item}
+            categories={categories}
+            currency={store.currency}
+            token={token}
+            onPatch={onPatchItem}
+            onDelete={onDeleteItem}
+            canEdit={canEdit}
+            sortable={canEdit ? { handle: itemOrder.handleProps(item.id), row: itemOrder.rowProps(item.id), describedBy: hintId } : undefined}
+          />
         ))}
       </ul>
-      <form
+      {canEdit && <form
         className="inline-form"
         onSubmit={(e) => {
           e.preventDefault();
@@ -202,7 +266,7 @@ function CategorySection({ category, items, categories, store, token, onRename, 
         </label>
         <button type="submit" className="primary">Add item</button>
         {priceError && <p className="error" role="alert">{priceError}</p>}
-      </form>
+      </form>}
     </section>
   );
 }

@@ -1,10 +1,13 @@
 // fetch over the public API (SPEC §3) on the page's own host; failures become ApiError.
 import { type Problem, problemMessage } from "./problem";
+import { newTraceparent } from "./traceparent";
 
 export class ApiError extends Error {
   constructor(
     readonly status: number | null,
     readonly problem: Problem | null,
+    /** Seconds from a 429's or 503's `Retry-After`, when the server sent one. */
+    readonly retryAfter: number | null = null,
   ) {
     super(problemMessage(problem, status ?? undefined));
     this.name = "ApiError";
@@ -39,7 +42,11 @@ async function readProblem(res: Response): Promise<Problem | null> {
 }
 
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json", ...opts.headers };
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    traceparent: newTraceparent(),
+    ...opts.headers,
+  };
   if (opts.body !== undefined) headers["content-type"] = "application/json";
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let res: Response;
@@ -57,7 +64,8 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   if (!res.ok) {
     const problem = await readProblem(res);
     if (res.status === 401 && opts.token && onUnauthorized) onUnauthorized();
-    throw new ApiError(res.status, problem);
+    const retryAfter = Number.parseInt(res.headers.get("retry-after") ?? "", 10);
+    throw new ApiError(res.status, problem, Number.isFinite(retryAfter) ? retryAfter : null);
   }
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
@@ -83,6 +91,7 @@ export function uploadFile<T>(
     xhr.open("POST", path);
     xhr.setRequestHeader("authorization", `Bearer ${token}`);
     xhr.setRequestHeader("accept", "application/json");
+    xhr.setRequestHeader("traceparent", newTraceparent());
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };

@@ -60,6 +60,10 @@ export type Order = OrderOut | OrderEventData;
 
 export type AdminCategory = MenuSchemas["CategoryOut"];
 export type AdminItem = MenuSchemas["ItemOut"];
+/** The body of `PATCH /api/v1/admin/items/{id}`: `modifier_groups` replaces the whole list. */
+export type ItemPatch = MenuSchemas["ItemPatch"];
+/** One modifier group as an item write sends it. */
+export type GroupIn = MenuSchemas["GroupIn"];
 
 /** The answer to an upload: the new image's id, still processing. */
 export type ImageAccepted = MediaSchemas["ImageAccepted"];

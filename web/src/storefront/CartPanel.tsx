@@ -9,9 +9,10 @@ interface Props {
   isOpen: boolean;
   onChange(cart: Cart): void;
   onPlaced(order: CreatedOrder): void;
+  onClosed?(): void;
 }
 
-export function CartPanel({ cart, currency, isOpen, onChange, onPlaced }: Props) {
+export function CartPanel({ cart, currency, isOpen, onChange, onPlaced, onClosed }: Props) {
   return (
     <aside className="cart" id="cart" aria-labelledby="cart-title">
       <h2 id="cart-title">Your order</h2>
@@ -40,7 +41,7 @@ export function CartPanel({ cart, currency, isOpen, onChange, onPlaced }: Props)
             <span>Total</span> <strong data-testid="cart-total">{formatPrice(cartTotal(cart), currency)}</strong>
           </p>
           <p className="muted small">The restaurant confirms the final price.</p>
-          <Checkout cart={cart} isOpen={isOpen} onPlaced={onPlaced} />
+          <Checkout cart={cart} isOpen={isOpen} onPlaced={onPlaced} onClosed={onClosed} />
         </>
       )}
     </aside>

@@ -8,12 +8,14 @@ interface Props {
   cart: Cart;
   isOpen: boolean;
   onPlaced(order: CreatedOrder): void;
+  /** The server refused with `store_closed`: the store object is out of date. */
+  onClosed?(): void;
 }
 
 const AUTO_RETRIES = 2;
 
 /** Name, pickup or table, note; sends the order with an Idempotency-Key kept across retries. */
-export function Checkout({ cart, isOpen, onPlaced }: Props) {
+export function Checkout({ cart, isOpen, onPlaced, onClosed }: Props) {
   const [name, setName] = useState("");
   const [phone, setPhone] = useState("");
   const [fulfillment, setFulfillment] = useState<Fulfillment>("pickup");
@@ -61,9 +63,20 @@ export function Checkout({ cart, isOpen, onPlaced }: Props) {
         }
         setError(errorText(err));
         setBusy(false);
+        if (err instanceof ApiError && err.code === "store_closed") onClosed?.();
         return;
       }
     }
+  }
+
+  // closed: no checkout at all (the details typed so far stay for the reopening)
+  if (!isOpen) {
+    return (
+      <div className="checkout closed" data-testid="checkout-closed">
+        {error && <p className="error" role="alert">{error}</p>}
+        <p className="closed-note"><strong>Closed now.</strong> Ordering is off until the restaurant opens again; your order stays here.</p>
+      </div>
+    );
   }
 
   return (
@@ -97,8 +110,8 @@ export function Checkout({ cart, isOpen, onPlaced }: Props) {
         <textarea name="note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} />
       </label>
       {error && <p className="error" role="alert">{error}</p>}
-      <button type="submit" className="primary wide" disabled={busy || !isOpen || cart.length === 0}>
-        {busy ? "Sending your order…" : isOpen ? "Place order" : "Closed — ordering is off"}
+      <button type="submit" className="primary wide" disabled={busy || cart.length === 0}>
+        {busy ? "Sending your order…" : "Place order"}
       </button>
     </form>
   );

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "../lib/api";
 import { STATUS_TEXT } from "../lib/lifecycle";
 import { formatPrice } from "../lib/money";
+import { formatTime } from "../lib/storeTime";
 import type { OrderEventData, OrderOut, OrderStatus, Store } from "../lib/types";
 import { linkHandler } from "../router";
 import { useChannel, useRealtimeClient } from "../useRealtime";
@@ -95,7 +96,7 @@ export function OrderPage({ store, orderId }: { store: Store; orderId: number })
           </ul>
           <p className="total"><span>Total</span> <strong>{formatPrice(order.total, order.currency)}</strong></p>
           <p className="muted small">
-            {order.fulfillment === "dine_in" ? `Table ${order.table ?? ""}` : "Pick up"} · placed {new Date(order.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+            {order.fulfillment === "dine_in" ? `Table ${order.table ?? ""}` : "Pick up"} · placed {formatTime(order.created_at, store.timezone)}
             {state !== "open" && " · reconnecting for live updates…"}
           </p>
         </>

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import type { StoreUpdatedData } from "../lib/adminTypes";
 import { addToCart, cartCount, cartTotal } from "../lib/cart";
 import { formatPrice } from "../lib/money";
 import type { CreatedOrder, MenuItem, Store } from "../lib/types";
@@ -8,12 +9,21 @@ import { CartPanel } from "./CartPanel";
 import { ItemCard } from "./ItemCard";
 import { ItemDialog } from "./ItemDialog";
 import { rememberOrder } from "./orders";
+import { StoreHours } from "./StoreHours";
 import { useCart } from "./useCart";
 import { useMenu } from "./useMenu";
 
-export function Storefront({ store }: { store: Store }) {
+interface Props {
+  store: Store;
+  /** `store.updated` heard on the `menu` channel. */
+  onStoreUpdated?(data: StoreUpdatedData): void;
+  /** The store object may be out of date (a refused order, missed events): refetch it. */
+  onStoreStale?(): void;
+}
+
+export function Storefront({ store, onStoreUpdated, onStoreStale }: Props) {
   const { client, state } = useRealtimeClient(store.realtime_url);
-  const { menu, error } = useMenu(client);
+  const { menu, error } = useMenu(client, onStoreUpdated, onStoreStale);
   const { cart, setCart, dropped, clearDropped } = useCart(menu);
   const [choosing, setChoosing] = useState<MenuItem | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -42,7 +52,7 @@ export function Storefront({ store }: { store: Store }) {
         <div>
           <h1>{store.name}</h1>
           <p className={`badge ${store.is_open ? "on" : "off"}`} data-testid="open-state">
-            {store.is_open ? "Open now" : "Closed"}
+            {store.is_open ? "Open now" : "Closed now"}
           </p>
           {state !== "open" && <span className="muted small live-state">Reconnecting for live updates…</span>}
         </div>
@@ -52,9 +62,14 @@ export function Storefront({ store }: { store: Store }) {
           </a>
         )}
       </header>
-      {!store.is_open && (
-        <p className="banner" role="status">The restaurant is closed right now. You can look at the menu, but not order.</p>
-      )}
+      <div role="status" data-testid="closed-notice">
+        {!store.is_open && (
+          <p className="banner closed-now">
+            <strong>Closed now.</strong> The restaurant is not taking orders right now. You can look at the menu, but not order
+            {store.closed_now ? " until it reopens." : "; see the opening hours below."}
+          </p>
+        )}
+      </div>
       <p className="sr-only" role="status" aria-live="polite">{notice}</p>
       {dropped.length > 0 && (
         <p className="banner warn" role="alert">
@@ -92,11 +107,12 @@ export function Storefront({ store }: { store: Store }) {
             </>
           )}
         </main>
-        <CartPanel cart={cart} currency={currency} isOpen={store.is_open} onChange={setCart} onPlaced={placed} />
+        <CartPanel cart={cart} currency={currency} isOpen={store.is_open} onChange={setCart} onPlaced={placed} onClosed={onStoreStale} />
       </div>
       {choosing && (
         <ItemDialog item={choosing} currency={currency} onAdd={(sel, q) => add(choosing, sel, q)} onClose={() => setChoosing(null)} />
       )}
+      <StoreHours store={store} />
       <footer className="site-foot">
         <a href="/admin">Staff login</a>
       </footer>

@@ -10,9 +10,11 @@ from stelly_core.openapi import exact_struct_schemas, openapi_config
 from stelly_core.settings import load_settings
 from stelly_tenancy.plugin import TenancyPlugin
 
-from stelly_menu.domain.auth.controllers import AuthController, UserController
+from stelly_menu.domain.auth.controllers import AuthController
 from stelly_menu.domain.catalog.controllers import CategoryController, ItemController
 from stelly_menu.domain.orders.controllers import AdminOrderController, StoreOrderController
+from stelly_menu.domain.reports.controllers import ReportController
+from stelly_menu.domain.staff.controllers import StaffAccountController
 from stelly_menu.domain.store.controllers import AdminStoreController, StorefrontController
 from stelly_menu.errors import database_exception_handlers
 from stelly_menu.runtime import MenuPlugin, MenuRuntime
@@ -45,8 +47,9 @@ def create_app(settings: Settings | None = None, *, relay: bool = True) -> Lites
             AdminStoreController,
             CategoryController,
             ItemController,
-            UserController,
+            StaffAccountController,
             AdminOrderController,
+            ReportController,
         ],
         plugins=[tenancy, MenuPlugin(runtime)],
         exception_handlers=database_exception_handlers(),

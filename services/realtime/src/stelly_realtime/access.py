@@ -2,14 +2,16 @@
 
 ``menu`` is public; ``kitchen`` needs a staff token of the tenant;
 ``order:{id}`` needs that order's token, or a staff token of the tenant (the
-kitchen opens an order's own channel to follow it).
+kitchen opens an order's own channel to follow it). A grant made on a staff
+token carries its claims, so that the session can check the user is still
+active (:func:`stelly_tenancy.staff.staff_of_claims`) now and later.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from stelly_core.auth import verify_token
+from stelly_core.auth import Claims, verify_token
 from stelly_core.errors import ProblemError
 from stelly_core.events import validate_channel
 
@@ -17,24 +19,24 @@ __all__ = ["Decision", "authorize_subscription"]
 
 
 class Decision(NamedTuple):
-    """``code`` is ``None`` when allowed; ``expires_at`` is the token's ``exp``."""
+    """``code`` is ``None`` when allowed; ``expires_at`` is the token's ``exp``;
+    ``staff`` the claims of the staff token that was granted."""
 
     code: str | None
     expires_at: int | None = None
+    staff: Claims | None = None
 
 
 _PUBLIC = Decision(None)
 
 
-def _verify(
-    secret: str, token: str, tenant_id: int, kind: str
-) -> tuple[str | None, int | None, str | None]:
-    """(subject, exp, None) when valid, else (None, None, error code)."""
+def _verify(secret: str, token: str, tenant_id: int, kind: str) -> tuple[Claims | None, str | None]:
+    """(claims, None) when valid, else (None, error code)."""
     try:
         claims = verify_token(secret, token, tenant_id=tenant_id, kind=kind)  # type: ignore[arg-type]
     except ProblemError as exc:
-        return None, None, exc.code
-    return claims.sub, claims.exp, None
+        return None, exc.code
+    return claims, None
 
 
 def authorize_subscription(
@@ -50,7 +52,7 @@ def authorize_subscription(
 
     Returns:
         The decision: allowed (with the token's expiry, after which the
-        subscription ends), or refused with ``invalid_channel``,
+        subscription ends, and a staff token's claims), or refused with ``invalid_channel``,
         ``token_required``, ``invalid_token``, ``token_wrong_tenant`` or ``forbidden``.
     """
     try:
@@ -64,15 +66,15 @@ def authorize_subscription(
     if not isinstance(token, str) or len(token) > 4096:
         return Decision("invalid_token")
     if channel == "kitchen":
-        _, expires, error = _verify(secret, token, tenant_id, "staff")
-        return Decision(error, expires)
+        staff, error = _verify(secret, token, tenant_id, "staff")
+        return Decision(None, staff.exp, staff) if staff is not None else Decision(error)
     order_id = str(channel).removeprefix("order:")
-    subject, expires, order_error = _verify(secret, token, tenant_id, "order")
-    if subject is not None:
-        return Decision(None, expires) if subject == order_id else Decision("forbidden")
-    staff, expires, staff_error = _verify(secret, token, tenant_id, "staff")
+    order, order_error = _verify(secret, token, tenant_id, "order")
+    if order is not None:
+        return Decision(None, order.exp) if order.sub == order_id else Decision("forbidden")
+    staff, staff_error = _verify(secret, token, tenant_id, "staff")
     if staff is not None:
-        return Decision(None, expires)
+        return Decision(None, staff.exp, staff)
     # a token of another tenant says so, whichever kind it is
     if "token_wrong_tenant" in (order_error, staff_error):
         return Decision("token_wrong_tenant")

@@ -1,4 +1,8 @@
-"""Wires the realtime service into an app that already has the tenancy plugin."""
+"""Wires the realtime service into an app that already has the tenancy plugin.
+
+The service watches the tenancy plugin's invalidation listener for staff
+revocations, so that a disabled user's subscriptions end at once.
+"""
 
 from __future__ import annotations
 
@@ -39,10 +43,15 @@ class RealtimePlugin(InitPluginProtocol):
         @contextlib.asynccontextmanager
         async def lifespan(_: Litestar) -> AsyncIterator[None]:
             # appended after the tenancy lifespan, so Redis is open here
-            await service.start(context.redis, context.resolver, context.settings.base_domain)
+            await service.start(
+                context.redis, context.resolver, context.settings.base_domain, context.db
+            )
+            # staff revocations arrive on the tenancy listener's channel
+            unwatch = context.listener.watch_staff(service.end_staff, service.recheck_staff)
             try:
                 yield
             finally:
+                unwatch()
                 await service.stop()
 
         app_config.lifespan.append(lifespan)

@@ -1,8 +1,11 @@
 """Who may call a staff route: the bearer token, checked against the live user row.
 
-Shared by every service with staff routes (menu, media). The role and the
-``active`` flag are read from the tenant's ``staff_users`` row, not the token,
-so that a demotion or deactivation takes effect at once.
+Shared by every service with staff routes (menu, media) and by realtime's
+``kitchen`` subscriptions. The role and the ``active`` flag are read from the
+tenant's ``staff_users`` row on every check, not from the token, so that a
+demotion or deactivation takes effect at once on every replica; a token whose
+``ver`` differs from the row's ``token_version`` (bumped when the account is
+disabled or its password reset) is refused the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
     from litestar.handlers import BaseRouteHandler
     from litestar.types import Guard
+    from stelly_core.auth import Claims
+    from stelly_core.db import Database
 
     from stelly_tenancy.plugin import ServiceContext
 
@@ -29,8 +34,10 @@ __all__ = [
     "Staff",
     "bearer_token",
     "current_staff",
+    "live_token_versions",
     "require_staff",
     "staff_guard",
+    "staff_of_claims",
 ]
 
 ANY_STAFF = frozenset({"owner", "manager", "staff"})
@@ -79,23 +86,55 @@ async def require_staff(
     claims = verify_token(
         context.settings.secret_key, bearer_token(connection), tenant_id=tenant.id, kind="staff"
     )
-    invalid = ProblemError(
-        401,
-        "invalid_token",
-        "the token's user is unknown or inactive",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-    if not claims.sub.isdigit() or len(claims.sub) > 18:
-        raise invalid
-    async with context.db.tenant(tenant.schema) as conn:
-        row = await conn.fetchrow(
-            "SELECT id, email, role, active FROM staff_users WHERE id = $1", int(claims.sub)
+    staff = await staff_of_claims(context.db, tenant.schema, claims)
+    if staff is None:
+        raise ProblemError(
+            401,
+            "invalid_token",
+            "the token's user is unknown or inactive",
+            headers={"WWW-Authenticate": "Bearer"},
         )
-    if row is None or not row["active"]:
-        raise invalid
-    if row["role"] not in roles:
-        raise ProblemError(403, "insufficient_role", f"a {row['role']} may not do this")
+    if staff.role not in roles:
+        raise ProblemError(403, "insufficient_role", f"a {staff.role} may not do this")
+    return staff
+
+
+async def staff_of_claims(db: Database, schema: str, claims: Claims) -> Staff | None:
+    """The active user a verified staff token names, read from the tenant's schema now.
+
+    Args:
+        db: the database.
+        schema: the schema of the tenant the token was verified for.
+        claims: the token's verified claims.
+
+    Returns:
+        The user, or ``None`` when unknown, disabled, or the token predates
+        the user's last disabling or password reset.
+    """
+    if not claims.sub.isdigit() or len(claims.sub) > 18:
+        return None
+    async with db.tenant(schema) as conn:
+        row = await conn.fetchrow(
+            "SELECT id, email, role, active, token_version FROM staff_users WHERE id = $1",
+            int(claims.sub),
+        )
+    if row is None or not row["active"] or row["token_version"] != claims.ver:
+        return None
     return Staff(row["id"], row["email"], row["role"])
+
+
+async def live_token_versions(db: Database, schema: str, user_ids: list[int]) -> dict[int, int]:
+    """The token versions of those of ``user_ids`` that are active, in one query.
+
+    A token (or a subscription admitted by one) is still good only while its
+    ``ver`` equals its user's entry here; a missing entry means unknown or disabled.
+    """
+    async with db.tenant(schema) as conn:
+        rows = await conn.fetch(
+            "SELECT id, token_version FROM staff_users WHERE id = ANY($1::bigint[]) AND active",
+            user_ids,
+        )
+    return {r["id"]: r["token_version"] for r in rows}
 
 
 def staff_guard(roles: frozenset[str]) -> Guard:

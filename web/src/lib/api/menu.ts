@@ -25,6 +25,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/categories/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ReorderCategories
+         * @description Put every category in this order; the list must be exactly the current categories.
+         */
+        post: operations["ApiV1AdminCategoriesReorderReorderCategories"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/categories/{category_id}": {
         parameters: {
             query?: never;
@@ -61,6 +81,26 @@ export interface paths {
         put?: never;
         /** CreateItem */
         post: operations["ApiV1AdminItemsCreateItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/items/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ReorderItems
+         * @description Put a category's items in this order; the list must be exactly its current items.
+         */
+        post: operations["ApiV1AdminItemsReorderReorderItems"];
         delete?: never;
         options?: never;
         head?: never;
@@ -109,6 +149,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OrderHistory
+         * @description Every order, newest first, by pages; ``q``, ``from``/``to`` and ``status`` narrow.
+         */
+        get: operations["ApiV1AdminOrdersHistoryOrderHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/orders/{order_id}": {
         parameters: {
             query?: never;
@@ -116,7 +176,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetOrder */
+        /**
+         * GetOrder
+         * @description The order with its status history (who set each status, when).
+         */
         get: operations["ApiV1AdminOrdersOrderIdGetOrder"];
         put?: never;
         post?: never;
@@ -130,6 +193,46 @@ export interface paths {
         patch: operations["ApiV1AdminOrdersOrderIdAdvanceOrder"];
         trace?: never;
     };
+    "/api/v1/admin/reports/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ExportCsv
+         * @description ``orders``: one row per order (local time); ``hours``: by hour; ``items``: every item sold.
+         */
+        get: operations["ApiV1AdminReportsExportExportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description Orders, revenue, average ticket, cancellations, by hour, by day and top items.
+         */
+        get: operations["ApiV1AdminReportsSummarySummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/store": {
         parameters: {
             query?: never;
@@ -139,7 +242,7 @@ export interface paths {
         };
         /**
          * GetStore
-         * @description Name, currency, time zone and weekly opening hours.
+         * @description Name, currency, time zone, weekly opening hours, exceptions and the closed-now switch.
          */
         get: operations["ApiV1AdminStoreGetStore"];
         put?: never;
@@ -149,7 +252,9 @@ export interface paths {
         head?: never;
         /**
          * PatchStore
-         * @description Change any of them; fields left out stay as they are.
+         * @description Change any of them; fields left out stay as they are; ``hours_exceptions`` replaces the list.
+         *
+         *     Publishes ``store.updated`` on the ``menu`` channel.
          */
         patch: operations["ApiV1AdminStorePatchStore"];
         trace?: never;
@@ -163,15 +268,140 @@ export interface paths {
         };
         /**
          * ListUsers
-         * @description Every staff account (owner only).
+         * @description Every staff account (owners and managers).
          */
         get: operations["ApiV1AdminUsersListUsers"];
         put?: never;
         /**
          * CreateUser
-         * @description Add a staff account (owner only).
+         * @description Add an account with a password (a manager: ``staff`` accounts only).
          */
         post: operations["ApiV1AdminUsersCreateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Invite
+         * @description Invite someone: an account without a password and a single-use link (7 days).
+         *
+         *     No e-mail is sent: the link is in the answer (and in the server log).
+         */
+        post: operations["ApiV1AdminUsersInvitationsInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable
+         * @description Disable an account: its tokens stop working at once.
+         */
+        post: operations["ApiV1AdminUsersUserIdDisableDisable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable
+         * @description Enable a disabled account (its old tokens stay dead: it signs in again).
+         */
+        post: operations["ApiV1AdminUsersUserIdEnableEnable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PasswordReset
+         * @description A single-use password-reset link (24 hours); the user's tokens stop working now.
+         */
+        post: operations["ApiV1AdminUsersUserIdPasswordResetPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept
+         * @description Use an invitation or password-reset link: choose a password, get a bearer token.
+         *
+         *     The link works once; an expired, used, altered or other store's link is
+         *     400 ``invalid_token``.
+         */
+        post: operations["ApiV1AuthAcceptAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description The signed-in staff user and their role.
+         */
+        get: operations["ApiV1AuthMeMe"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -207,7 +437,7 @@ export interface paths {
         };
         /**
          * Store
-         * @description The store, whether it takes orders now, and where its live updates are.
+         * @description The store, whether it takes orders now (and its hours), and where its live updates are.
          */
         get: operations["ApiV1StoreStore"];
         put?: never;
@@ -230,8 +460,10 @@ export interface paths {
          * @description The published menu, pre-encoded; ``If-None-Match`` answers 304.
          *
          *     The hottest route: it answers with the cached bytes and headers built
-         *     once per Redis read (:meth:`CachedMenu.response`), skipping Litestar's
-         *     response encoding.
+         *     once per Redis read (:meth:`CachedMenu.send`), skipping Litestar's
+         *     response encoding; and it takes no parameters, so Litestar builds and
+         *     validates no keyword arguments for it. The work happens in the ASGI
+         *     app it returns, inside the same exception handling.
          */
         get: operations["ApiV1StoreMenuMenu"];
         put?: never;
@@ -286,9 +518,35 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AcceptRequest */
+        AcceptRequest: {
+            password: string;
+            token: string;
+        };
+        /**
+         * AdminOrderOut
+         * @description ``OrderOut`` plus every status it took, oldest first (staff only).
+         */
+        AdminOrderOut: {
+            created_at: string;
+            currency: string;
+            customer: components["schemas"]["Customer"];
+            fulfillment: string;
+            id: number;
+            items: components["schemas"]["OrderLineOut"][];
+            note: string | null;
+            number: number;
+            status: string;
+            status_history: components["schemas"]["StatusChange"][];
+            table: string | null;
+            total: number;
+            updated_at: string;
+        };
         /** AdminStore */
         AdminStore: {
+            closed_now: boolean;
             currency: string;
+            hours_exceptions: components["schemas"]["HoursException"][];
             name: string;
             opening_hours: {
                 [key: string]: components["schemas"]["Interval"][];
@@ -297,13 +555,34 @@ export interface components {
         };
         /** AdminStorePatch */
         AdminStorePatch: {
+            closed_now?: boolean;
             currency?: string;
+            hours_exceptions?: components["schemas"]["HoursException"][];
             name?: string;
             opening_hours?: {
                 [key: string]: components["schemas"]["Interval"][];
             } | null;
             /** @enum {string} */
             timezone?: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu" | "localtime";
+        };
+        /** Cancelled */
+        Cancelled: {
+            amount: number;
+            orders: number;
+        };
+        /**
+         * CannotChangeSelfOrFrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem
+         * @description 403 Forbidden: `code` is one of cannot_change_self, frontdoor_mismatch, insufficient_role, tenant_suspended, token_wrong_tenant.
+         */
+        CannotChangeSelfOrFrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem: {
+            /** @enum {unknown} */
+            code: "cannot_change_self" | "frontdoor_mismatch" | "insufficient_role" | "tenant_suspended" | "token_wrong_tenant";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 403;
+            title: string;
+            type: string;
         };
         /** CategoryCreate */
         CategoryCreate: {
@@ -339,6 +618,20 @@ export interface components {
             title: string;
             type: string;
         };
+        /**
+         * CategoryNotFoundOrTenantNotFoundProblem
+         * @description 404 Not Found: `code` is one of category_not_found, tenant_not_found.
+         */
+        CategoryNotFoundOrTenantNotFoundProblem: {
+            /** @enum {unknown} */
+            code: "category_not_found" | "tenant_not_found";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 404;
+            title: string;
+            type: string;
+        };
         /** CategoryOut */
         CategoryOut: {
             id: number;
@@ -350,6 +643,13 @@ export interface components {
         CategoryPatch: {
             name?: string;
             position?: number;
+        };
+        /**
+         * CategoryReorder
+         * @description Every category id, in the new order.
+         */
+        CategoryReorder: {
+            ids: number[];
         };
         /**
          * CreatedOrder
@@ -374,6 +674,13 @@ export interface components {
         Customer: {
             name: string;
             phone?: string | null;
+        };
+        /** DayFigures */
+        DayFigures: {
+            /** Format: date */
+            date: string;
+            orders: number;
+            revenue: number;
         };
         /**
          * EmailTakenProblem
@@ -447,6 +754,33 @@ export interface components {
             min: number;
             name: string;
             options: components["schemas"]["OptionIn"][];
+        };
+        /** HistoryOrder */
+        HistoryOrder: {
+            /** Format: date */
+            business_date: string;
+            created_at: string;
+            currency: string;
+            customer_name: string;
+            id: number;
+            number: number;
+            status: string;
+            total: number;
+        };
+        /** HourFigures */
+        HourFigures: {
+            hour: number;
+            orders: number;
+            revenue: number;
+        };
+        /**
+         * HoursException
+         * @description One local date whose intervals replace the weekly hours (none: closed all day).
+         */
+        HoursException: {
+            date: string;
+            intervals: components["schemas"]["Interval"][];
+            note?: string | null;
         };
         /**
          * IdempotencyKeyRequiredOrInvalidHostOrInvalidIdempotencyKeyOrValidationErrorProblem
@@ -527,6 +861,48 @@ export interface components {
             type: string;
         };
         /**
+         * InvalidCursorOrInvalidDateRangeProblem
+         * @description 422 Unprocessable Entity: `code` is one of invalid_cursor, invalid_date_range.
+         */
+        InvalidCursorOrInvalidDateRangeProblem: {
+            /** @enum {unknown} */
+            code: "invalid_cursor" | "invalid_date_range";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 422;
+            title: string;
+            type: string;
+        };
+        /**
+         * InvalidDateRangeProblem
+         * @description 422 Unprocessable Entity: `code` is one of invalid_date_range.
+         */
+        InvalidDateRangeProblem: {
+            /** @enum {unknown} */
+            code: "invalid_date_range";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 422;
+            title: string;
+            type: string;
+        };
+        /**
+         * InvalidHostOrInvalidTokenOrValidationErrorProblem
+         * @description 400 Bad Request: `code` is one of invalid_host, invalid_token, validation_error.
+         */
+        InvalidHostOrInvalidTokenOrValidationErrorProblem: {
+            /** @enum {unknown} */
+            code: "invalid_host" | "invalid_token" | "validation_error";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 400;
+            title: string;
+            type: string;
+        };
+        /**
          * InvalidHostOrValidationErrorProblem
          * @description 400 Bad Request: `code` is one of invalid_host, validation_error.
          */
@@ -551,6 +927,20 @@ export interface components {
             errors?: components["schemas"]["FieldError"][];
             /** @enum {unknown} */
             status: 400;
+            title: string;
+            type: string;
+        };
+        /**
+         * InvalidHoursExceptionProblem
+         * @description 422 Unprocessable Entity: `code` is one of invalid_hours_exception.
+         */
+        InvalidHoursExceptionProblem: {
+            /** @enum {unknown} */
+            code: "invalid_hours_exception";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 422;
             title: string;
             type: string;
         };
@@ -581,6 +971,18 @@ export interface components {
             status: 401;
             title: string;
             type: string;
+        };
+        /** InvitationOut */
+        InvitationOut: {
+            expires_at: string;
+            invite_url: string;
+            user: components["schemas"]["StaffUser"];
+        };
+        /** InvitationRequest */
+        InvitationRequest: {
+            email: string;
+            /** @enum {unknown} */
+            role: "manager" | "staff";
         };
         /** ItemCreate */
         ItemCreate: {
@@ -644,6 +1046,20 @@ export interface components {
             price?: number;
             tags?: string[];
         };
+        /**
+         * ItemReorder
+         * @description Every item id of one category, in the new order.
+         */
+        ItemReorder: {
+            category_id: number;
+            ids: number[];
+        };
+        /** Me */
+        Me: {
+            email: string;
+            id: number;
+            role: string;
+        };
         /** Menu */
         Menu: {
             categories: components["schemas"]["MenuCategory"][];
@@ -703,6 +1119,20 @@ export interface components {
             title: string;
             type: string;
         };
+        /**
+         * NotFoundOrTenantNotFoundOrUserNotFoundProblem
+         * @description 404 Not Found: `code` is one of not_found, tenant_not_found, user_not_found.
+         */
+        NotFoundOrTenantNotFoundOrUserNotFoundProblem: {
+            /** @enum {unknown} */
+            code: "not_found" | "tenant_not_found" | "user_not_found";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 404;
+            title: string;
+            type: string;
+        };
         /** OptionIn */
         OptionIn: {
             name: string;
@@ -720,6 +1150,14 @@ export interface components {
             items: components["schemas"]["OrderLineIn"][];
             note?: string | null;
             table?: string | null;
+        };
+        /**
+         * OrderHistoryPage
+         * @description Newest first; pass ``next_cursor`` as ``cursor`` for the next page (``null``: no more).
+         */
+        OrderHistoryPage: {
+            next_cursor: string | null;
+            orders: components["schemas"]["HistoryOrder"][];
         };
         /** OrderLineIn */
         OrderLineIn: {
@@ -760,14 +1198,85 @@ export interface components {
             /** @enum {unknown} */
             status: "accepted" | "cancelled" | "completed" | "preparing" | "ready" | "received";
         };
+        /**
+         * ReorderMismatchProblem
+         * @description 409 Conflict: `code` is one of reorder_mismatch.
+         */
+        ReorderMismatchProblem: {
+            /** @enum {unknown} */
+            code: "reorder_mismatch";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 409;
+            title: string;
+            type: string;
+        };
+        /** ResetOut */
+        ResetOut: {
+            expires_at: string;
+            reset_url: string;
+        };
+        /** StaffUser */
+        StaffUser: {
+            active: boolean;
+            created_at: string;
+            email: string;
+            id: number;
+            last_login_at: string | null;
+            role: string;
+            /** @enum {unknown} */
+            status: "active" | "disabled" | "invited";
+        };
+        /**
+         * StatusActor
+         * @description The staff user who set a status (their e-mail as it was then).
+         */
+        StatusActor: {
+            email: string;
+            id: number;
+        };
+        /** StatusChange */
+        StatusChange: {
+            at: string;
+            by: components["schemas"]["StatusActor"] | null;
+            status: string;
+        };
         /** StoreOut */
         StoreOut: {
+            closed_now: boolean;
             currency: string;
+            hours_exceptions: components["schemas"]["HoursException"][];
             is_open: boolean;
             name: string;
+            next_change_at: string | null;
+            opening_hours: {
+                [key: string]: components["schemas"]["Interval"][];
+            } | null;
             realtime_url: string;
             slug: string;
             timezone: string;
+        };
+        /**
+         * Summary
+         * @description Figures of the orders created from ``from`` to ``to`` (local dates, inclusive).
+         *
+         *         Cancelled orders count only under ``cancelled``; money is in minor units.
+         */
+        Summary: {
+            average_ticket: number;
+            by_day: components["schemas"]["DayFigures"][];
+            by_hour: components["schemas"]["HourFigures"][];
+            cancelled: components["schemas"]["Cancelled"];
+            currency: string;
+            /** Format: date */
+            from: string;
+            orders: number;
+            revenue: number;
+            timezone: string;
+            /** Format: date */
+            to: string;
+            top_items: components["schemas"]["TopItem"][];
         };
         /**
          * TenantNotFoundProblem
@@ -808,6 +1317,13 @@ export interface components {
             title: string;
             type: string;
         };
+        /** TopItem */
+        TopItem: {
+            item_id: number;
+            name: string;
+            quantity: number;
+            revenue: number;
+        };
         /**
          * UnavailableProblem
          * @description 503 Service Unavailable: `code` is one of unavailable.
@@ -829,13 +1345,19 @@ export interface components {
             /** @enum {unknown} */
             role: "manager" | "owner" | "staff";
         };
-        /** UserOut */
-        UserOut: {
-            active: boolean;
-            created_at: string;
-            email: string;
-            id: number;
-            role: string;
+        /**
+         * UserExistsProblem
+         * @description 409 Conflict: `code` is one of user_exists.
+         */
+        UserExistsProblem: {
+            /** @enum {unknown} */
+            code: "user_exists";
+            detail?: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @enum {unknown} */
+            status: 409;
+            title: string;
+            type: string;
         };
     };
     responses: never;
@@ -967,6 +1489,84 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AdminCategoriesReorderReorderCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryReorder"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryOut"][];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `tenant_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
+                };
+            };
+            /** @description Conflict. `code`: `reorder_mismatch`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ReorderMismatchProblem"];
                 };
             };
             /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
@@ -1270,6 +1870,84 @@ export interface operations {
             };
         };
     };
+    ApiV1AdminItemsReorderReorderItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemReorder"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemOut"][];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `category_not_found`, `tenant_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CategoryNotFoundOrTenantNotFoundProblem"];
+                };
+            };
+            /** @description Conflict. `code`: `reorder_mismatch`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ReorderMismatchProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
     ApiV1AdminItemsItemIdGetItem: {
         parameters: {
             query?: never;
@@ -1551,6 +2229,92 @@ export interface operations {
             };
         };
     };
+    ApiV1AdminOrdersHistoryOrderHistory: {
+        parameters: {
+            query?: {
+                /** @description An order number (digits: exact), else part of the customer's name. */
+                q?: string | null;
+                /** @description First local date (store's time zone), inclusive. */
+                from?: string | null;
+                /** @description Last local date, inclusive; at most 366 days after `from`. */
+                to?: string | null;
+                /** @description Statuses separated by commas; none: every status. */
+                status?: string | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderHistoryPage"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `tenant_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
+                };
+            };
+            /** @description Unprocessable Entity. `code`: `invalid_cursor`, `invalid_date_range`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidCursorOrInvalidDateRangeProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
     ApiV1AdminOrdersOrderIdGetOrder: {
         parameters: {
             query?: never;
@@ -1568,7 +2332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderOut"];
+                    "application/json": components["schemas"]["AdminOrderOut"];
                 };
             };
             /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
@@ -1685,6 +2449,166 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AdminReportsExportExportCsv: {
+        parameters: {
+            query: {
+                /** @description What the rows are. */
+                kind: "orders" | "hours" | "items";
+                /** @description First local date (store's time zone), inclusive; default: today. */
+                from?: string | null;
+                /** @description Last local date, inclusive; at most 366 days after `from`. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV with a header row (`Content-Disposition: attachment`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `tenant_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
+                };
+            };
+            /** @description Unprocessable Entity. `code`: `invalid_date_range`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidDateRangeProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AdminReportsSummarySummary: {
+        parameters: {
+            query?: {
+                /** @description First local date (store's time zone), inclusive; default: today. */
+                from?: string | null;
+                /** @description Last local date, inclusive; at most 366 days after `from`. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `tenant_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
+                };
+            };
+            /** @description Unprocessable Entity. `code`: `invalid_date_range`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidDateRangeProblem"];
                 };
             };
             /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
@@ -1821,6 +2745,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
                 };
             };
+            /** @description Unprocessable Entity. `code`: `invalid_hours_exception`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHoursExceptionProblem"];
+                };
+            };
             /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
             503: {
                 headers: {
@@ -1847,7 +2780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserOut"][];
+                    "application/json": components["schemas"]["StaffUser"][];
                 };
             };
             /** @description Bad Request. `code`: `invalid_host`. */
@@ -1916,7 +2849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserOut"];
+                    "application/json": components["schemas"]["StaffUser"];
                 };
             };
             /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
@@ -1962,6 +2895,419 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["EmailTakenProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AdminUsersInvitationsInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationOut"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `tenant_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
+                };
+            };
+            /** @description Conflict. `code`: `user_exists`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UserExistsProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AdminUsersUserIdDisableDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffUser"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `cannot_change_self`, `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CannotChangeSelfOrFrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `not_found`, `tenant_not_found`, `user_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundOrTenantNotFoundOrUserNotFoundProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AdminUsersUserIdEnableEnable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffUser"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `not_found`, `tenant_not_found`, `user_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundOrTenantNotFoundOrUserNotFoundProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AdminUsersUserIdPasswordResetPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetOut"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrValidationErrorProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `cannot_change_self`, `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CannotChangeSelfOrFrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `not_found`, `tenant_not_found`, `user_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotFoundOrTenantNotFoundOrUserNotFoundProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AuthAcceptAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`, `invalid_token`, `validation_error`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostOrInvalidTokenOrValidationErrorProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `tenant_suspended`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrTenantSuspendedProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `tenant_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
+                };
+            };
+            /** @description Too many attempts; wait `Retry-After` seconds. `code`: `too_many_attempts`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TooManyAttemptsProblem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"];
+                };
+            };
+        };
+    };
+    ApiV1AuthMeMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Bad Request. `code`: `invalid_host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidHostProblem"];
+                };
+            };
+            /** @description Not authenticated (`WWW-Authenticate: Bearer`). `code`: `invalid_token`, `not_authenticated`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["InvalidTokenOrNotAuthenticatedProblem"];
+                };
+            };
+            /** @description Forbidden. `code`: `frontdoor_mismatch`, `insufficient_role`, `tenant_suspended`, `token_wrong_tenant`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["FrontdoorMismatchOrInsufficientRoleOrTenantSuspendedOrTokenWrongTenantProblem"];
+                };
+            };
+            /** @description Not Found. `code`: `tenant_not_found`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TenantNotFoundProblem"];
                 };
             };
             /** @description A dependency is unavailable; retry after `Retry-After` seconds (1). `code`: `unavailable`. */

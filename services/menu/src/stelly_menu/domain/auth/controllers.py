@@ -1,4 +1,4 @@
-"""``POST /api/v1/auth/token`` and ``GET|POST /api/v1/admin/users``."""
+"""``POST /api/v1/auth/token``, ``POST /api/v1/auth/accept`` and ``GET /api/v1/auth/me``."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from stelly_core.openapi import (
     problem_responses,
 )
 from stelly_tenancy.middleware import client_ip, current_tenant
-from stelly_tenancy.staff import OWNERS, staff_guard
+from stelly_tenancy.staff import ANY_STAFF, current_staff, staff_guard
 
 from stelly_menu.domain.auth import services
-from stelly_menu.domain.auth.schemas import TokenRequest, TokenResponse, UserCreate, UserOut
+from stelly_menu.domain.auth.schemas import TokenRequest, TokenResponse
+from stelly_menu.domain.staff import services as accounts
+from stelly_menu.domain.staff.schemas import AcceptRequest, Me
 from stelly_menu.runtime import runtime_of
 
-__all__ = ["AuthController", "UserController"]
+__all__ = ["AuthController"]
 
 
 class AuthController(Controller):
@@ -48,27 +50,38 @@ class AuthController(Controller):
             client_ip(request),
         )
 
-
-class UserController(Controller):
-    path = "/api/v1/admin/users"
-    tags = ["admin"]
-
-    guards = [staff_guard(OWNERS)]
-    security = STAFF_SECURITY
-
-    @get("/", responses=problem_responses(TENANT_PROBLEMS, STAFF_PROBLEMS))
-    async def list_users(self, request: Request[Any, Any, Any]) -> list[UserOut]:
-        """Every staff account (owner only)."""
-        return await services.list_users(runtime_of(request), current_tenant(request))
-
     @post(
-        "/",
+        "/accept",
+        status_code=200,
         responses=problem_responses(
-            TENANT_PROBLEMS, STAFF_PROBLEMS, VALIDATION_PROBLEMS, {409: ["email_taken"]}
+            TENANT_PROBLEMS,
+            VALIDATION_PROBLEMS,
+            {400: ["invalid_token"], 429: ["too_many_attempts"]},
         ),
     )
-    async def create_user(
-        self, request: Request[Any, Any, Any], data: JSONBody[UserCreate]
-    ) -> UserOut:
-        """Add a staff account (owner only)."""
-        return await services.create_user(runtime_of(request), current_tenant(request), data)
+    async def accept(
+        self, request: Request[Any, Any, Any], data: JSONBody[AcceptRequest]
+    ) -> TokenResponse:
+        """Use an invitation or password-reset link: choose a password, get a bearer token.
+
+        The link works once; an expired, used, altered or other store's link is
+        400 ``invalid_token``.
+        """
+        return await accounts.accept_ticket(
+            runtime_of(request),
+            current_tenant(request),
+            data.token,
+            data.password,
+            client_ip(request),
+        )
+
+    @get(
+        "/me",
+        guards=[staff_guard(ANY_STAFF)],
+        security=STAFF_SECURITY,
+        responses=problem_responses(TENANT_PROBLEMS, STAFF_PROBLEMS),
+    )
+    async def me(self, request: Request[Any, Any, Any]) -> Me:
+        """The signed-in staff user and their role."""
+        staff = current_staff(request)
+        return Me(id=staff.id, email=staff.email, role=staff.role)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -10,7 +9,7 @@ from msgspec import Meta
 
 from stelly_menu.types import Email, Password
 
-__all__ = ["Role", "TokenRequest", "TokenResponse", "UserCreate", "UserOut"]
+__all__ = ["Role", "TokenRequest", "TokenResponse", "UserCreate"]
 
 Role = Literal["owner", "manager", "staff"]
 
@@ -31,11 +30,3 @@ class UserCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     email: Email
     password: Annotated[str, Meta(min_length=8, max_length=1024)]
     role: Role
-
-
-class UserOut(msgspec.Struct, frozen=True):
-    id: int
-    email: str
-    role: str
-    active: bool
-    created_at: datetime

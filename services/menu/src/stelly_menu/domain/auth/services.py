@@ -1,17 +1,17 @@
-"""Staff authentication and accounts in a tenant's schema."""
+"""Staff login in a tenant's schema (accounts: :mod:`stelly_menu.domain.staff`)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING
 
-import asyncpg
 from redis.exceptions import RedisError
 from stelly_core.auth import issue_token
 from stelly_core.errors import ProblemError
 from stelly_core.ratelimit import RateLimit
+from stelly_core.telemetry.instruments import instruments
 
-from stelly_menu.domain.auth.schemas import TokenResponse, UserCreate, UserOut
+from stelly_menu.domain.auth.schemas import TokenResponse
 
 if TYPE_CHECKING:
     from stelly_tenancy.models import Tenant
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 __all__ = [
     "LOGIN_FAILURES_PER_ACCOUNT",
     "LOGIN_FAILURES_PER_CLIENT",
-    "create_user",
-    "list_users",
     "login",
 ]
 
@@ -33,6 +31,8 @@ STAFF_TOKEN_TTL = 12 * 3600
 LOGIN_FAILURES_PER_ACCOUNT = RateLimit("login-account", limit=10, period=300)
 LOGIN_FAILURES_PER_CLIENT = RateLimit("login-client", limit=30, period=300)
 _WRONG = "wrong e-mail or password"
+#: ``stelly.auth.login.failures`` attributes: which login (the platform console has its own)
+_STAFF_LOGIN = {"stelly.login.realm": "staff"}
 
 
 async def _throttled(
@@ -72,14 +72,19 @@ async def login(
         )
     async with runtime.db.tenant(tenant.schema) as conn:
         row = await conn.fetchrow(
-            "SELECT id, password_hash, role, active FROM staff_users WHERE email = $1", email
+            "SELECT id, password_hash, role, active, token_version FROM staff_users"
+            " WHERE email = $1",
+            email,
         )
     stored = row["password_hash"] if row is not None and row["active"] else None
     ok = await asyncio.to_thread(runtime.hasher.verify, stored, password)
     if not ok or row is None:
+        instruments().login_failures.add(1, _STAFF_LOGIN)
         raise ProblemError(
             401, "invalid_credentials", _WRONG, headers={"WWW-Authenticate": "Bearer"}
         )
+    async with runtime.db.tenant(tenant.schema) as conn:
+        await conn.execute("UPDATE staff_users SET last_login_at = now() WHERE id = $1", row["id"])
     token = issue_token(
         runtime.settings.secret_key,
         tenant_id=tenant.id,
@@ -87,39 +92,10 @@ async def login(
         kind="staff",
         ttl_seconds=STAFF_TOKEN_TTL,
         role=row["role"],
+        version=row["token_version"],
     )
     return TokenResponse(
         access_token=token,
         token_type="bearer",  # noqa: S106 - the OAuth token type, not a secret
         expires_in=STAFF_TOKEN_TTL,
     )
-
-
-async def list_users(runtime: MenuRuntime, tenant: Tenant) -> list[UserOut]:
-    async with runtime.db.tenant(tenant.schema) as conn:
-        rows = await conn.fetch(
-            "SELECT id, email, role, active, created_at FROM staff_users ORDER BY id"
-        )
-    return [UserOut(**dict(r)) for r in rows]
-
-
-async def create_user(runtime: MenuRuntime, tenant: Tenant, data: UserCreate) -> UserOut:
-    """Add a staff account.
-
-    Raises:
-        ProblemError: 409 ``email_taken``.
-    """
-    password_hash = await asyncio.to_thread(runtime.hasher.hash, data.password)
-    try:
-        async with runtime.db.tenant(tenant.schema) as conn:
-            row = await conn.fetchrow(
-                "INSERT INTO staff_users (email, password_hash, role) VALUES ($1, $2, $3)"
-                " RETURNING id, email, role, active, created_at",
-                data.email.strip().lower(),
-                password_hash,
-                data.role,
-            )
-    except asyncpg.UniqueViolationError:
-        raise ProblemError(409, "email_taken", "a user with this e-mail exists") from None
-    assert row is not None
-    return UserOut(**dict(row))

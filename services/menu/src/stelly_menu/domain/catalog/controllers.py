@@ -15,9 +15,11 @@ from stelly_menu.domain.catalog.schemas import (
     CategoryCreate,
     CategoryOut,
     CategoryPatch,
+    CategoryReorder,
     ItemCreate,
     ItemOut,
     ItemPatch,
+    ItemReorder,
 )
 from stelly_menu.openapi import PATH_ID_PROBLEMS, staff_responses
 from stelly_menu.runtime import runtime_of
@@ -47,6 +49,20 @@ class CategoryController(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[CategoryCreate]
     ) -> CategoryOut:
         return await services.create_category(runtime_of(request), current_tenant(request), data)
+
+    @post(
+        "/reorder",
+        status_code=200,
+        guards=[staff_guard(MENU_EDITORS)],
+        responses=staff_responses(VALIDATION_PROBLEMS, {409: ["reorder_mismatch"]}),
+    )
+    async def reorder_categories(
+        self, request: Request[Any, Any, Any], data: JSONBody[CategoryReorder]
+    ) -> list[CategoryOut]:
+        """Put every category in this order; the list must be exactly the current categories."""
+        return await services.reorder_categories(
+            runtime_of(request), current_tenant(request), data.ids
+        )
 
     @patch(
         "/{category_id:int}",
@@ -103,6 +119,22 @@ class ItemController(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[ItemCreate]
     ) -> ItemOut:
         return await services.create_item(runtime_of(request), current_tenant(request), data)
+
+    @post(
+        "/reorder",
+        status_code=200,
+        guards=[staff_guard(MENU_EDITORS)],
+        responses=staff_responses(
+            VALIDATION_PROBLEMS, {404: ["category_not_found"], 409: ["reorder_mismatch"]}
+        ),
+    )
+    async def reorder_items(
+        self, request: Request[Any, Any, Any], data: JSONBody[ItemReorder]
+    ) -> list[ItemOut]:
+        """Put a category's items in this order; the list must be exactly its current items."""
+        return await services.reorder_items(
+            runtime_of(request), current_tenant(request), data.category_id, data.ids
+        )
 
     @patch(
         "/{item_id:int}",

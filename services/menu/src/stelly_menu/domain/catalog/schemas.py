@@ -14,10 +14,12 @@ __all__ = [
     "CategoryCreate",
     "CategoryOut",
     "CategoryPatch",
+    "CategoryReorder",
     "GroupIn",
     "ItemCreate",
     "ItemOut",
     "ItemPatch",
+    "ItemReorder",
     "OptionIn",
 ]
 
@@ -94,3 +96,20 @@ class ItemOut(msgspec.Struct, frozen=True):
     image: MenuImage | None
     position: int
     modifier_groups: list[MenuGroup]
+
+
+#: every id of the set being reordered, once each, in the new order
+ReorderIds = Annotated[list[Id], Meta(max_length=2000)]
+
+
+class CategoryReorder(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Every category id, in the new order."""
+
+    ids: ReorderIds
+
+
+class ItemReorder(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Every item id of one category, in the new order."""
+
+    category_id: Id
+    ids: ReorderIds

@@ -41,6 +41,8 @@ __all__ = [
     "get_item",
     "list_categories",
     "list_items",
+    "reorder_categories",
+    "reorder_items",
     "update_category",
     "update_item",
     "validate_groups",
@@ -160,6 +162,40 @@ async def delete_category(runtime: MenuRuntime, tenant: Tenant, category_id: int
             409, "category_not_empty", "the category still has items; move or delete them first"
         ) from None
     await _committed(runtime, tenant, version)
+
+
+def _check_same_set(current: Sequence[int], wanted: Sequence[int], what: str) -> None:
+    if len(wanted) != len(set(wanted)) or set(wanted) != set(current):
+        raise ProblemError(
+            409,
+            "reorder_mismatch",
+            f"send every {what} id exactly once; the list differs from the current one"
+            " (reload and try again)",
+        )
+
+
+_REORDER = (
+    "UPDATE {table} t SET position = o.ord::int - 1, updated_at = now()"
+    " FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, ord) WHERE t.id = o.id"
+)
+
+
+async def reorder_categories(
+    runtime: MenuRuntime, tenant: Tenant, ids: Sequence[int]
+) -> list[CategoryOut]:
+    """Give the categories positions 0, 1, ... in this order (one menu version).
+
+    Raises:
+        ProblemError: 409 ``reorder_mismatch`` unless ``ids`` is exactly the current set.
+    """
+    async with runtime.db.tenant(tenant.schema) as conn:
+        current = await conn.fetch("SELECT id FROM categories FOR UPDATE")
+        _check_same_set([r["id"] for r in current], ids, "category")
+        await conn.execute(_REORDER.format(table="categories"), list(ids))
+        rows = await conn.fetch(_CATEGORY_SELECT + " ORDER BY c.position, c.id")
+        version = await bump_menu_version(conn, tenant.id)
+    await _committed(runtime, tenant, version)
+    return [_category(r) for r in rows]
 
 
 # -- items --------------------------------------------------------------------
@@ -344,6 +380,34 @@ async def update_item(
     if version is not None:
         await _committed(runtime, tenant, version)
     return item
+
+
+async def reorder_items(
+    runtime: MenuRuntime, tenant: Tenant, category_id: int, ids: Sequence[int]
+) -> list[ItemOut]:
+    """Give one category's items positions 0, 1, ... in this order (one menu version).
+
+    Raises:
+        ProblemError: 404 ``category_not_found``; 409 ``reorder_mismatch``
+            unless ``ids`` is exactly the category's current items.
+    """
+    async with runtime.db.tenant(tenant.schema) as conn:
+        found = await conn.fetchval(
+            "SELECT id FROM categories WHERE id = $1 FOR UPDATE", category_id
+        )
+        if found is None:
+            raise _CATEGORY_NOT_FOUND
+        current = await conn.fetch(
+            "SELECT id FROM items WHERE category_id = $1 FOR UPDATE", category_id
+        )
+        _check_same_set([r["id"] for r in current], ids, "item")
+        await conn.execute(_REORDER.format(table="items"), list(ids))
+        items = await _items(
+            conn, tenant, runtime.settings.assets_base_url, "WHERE category_id = $1", category_id
+        )
+        version = await bump_menu_version(conn, tenant.id)
+    await _committed(runtime, tenant, version)
+    return items
 
 
 async def delete_item(runtime: MenuRuntime, tenant: Tenant, item_id: int) -> None:

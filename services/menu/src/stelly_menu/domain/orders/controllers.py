@@ -5,20 +5,29 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 from stelly_core.auth import verify_token
 from stelly_core.errors import ProblemError
 from stelly_core.openapi import STAFF_SECURITY, VALIDATION_PROBLEMS, IdempotencyKey
 from stelly_tenancy.middleware import current_tenant
-from stelly_tenancy.staff import ANY_STAFF, bearer_token, staff_guard
+from stelly_tenancy.staff import ANY_STAFF, bearer_token, current_staff, staff_guard
 
-from stelly_menu.domain.orders import services
-from stelly_menu.domain.orders.schemas import CreatedOrder, OrderCreate, OrderOut, OrderPatch
+from stelly_menu.domain.orders import history, services
+from stelly_menu.domain.orders.schemas import (
+    AdminOrderOut,
+    CreatedOrder,
+    OrderCreate,
+    OrderHistoryPage,
+    OrderOut,
+    OrderPatch,
+)
 from stelly_menu.openapi import PATH_ID_PROBLEMS, public_responses, staff_responses
 from stelly_menu.runtime import runtime_of
 from stelly_menu.types import PathId
 
 __all__ = ["AdminOrderController", "StoreOrderController"]
+
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 class StoreOrderController(Controller):
@@ -108,11 +117,78 @@ class AdminOrderController(Controller):
         )
 
     @get(
+        "/history",
+        responses=staff_responses(
+            VALIDATION_PROBLEMS,
+            {422: ["invalid_cursor", "invalid_date_range"]},
+        ),
+    )
+    async def order_history(
+        self,
+        request: Request[Any, Any, Any],
+        q: Annotated[
+            str | None,
+            Parameter(
+                max_length=100,
+                pattern=r"^[^\x00-\x1f\x7f]*$",
+                description="An order number (digits: exact), else part of the customer's name.",
+            ),
+        ] = None,
+        from_date: Annotated[
+            str | None,
+            QueryParameter(
+                name="from",
+                description="First local date (store's time zone), inclusive.",
+                schema_extra={"pattern": _DATE, "format": "date"},
+            ),
+        ] = None,
+        to_date: Annotated[
+            str | None,
+            QueryParameter(
+                name="to",
+                description="Last local date, inclusive; at most 366 days after `from`.",
+                schema_extra={"pattern": _DATE, "format": "date"},
+            ),
+        ] = None,
+        status: Annotated[
+            str | None,
+            Parameter(
+                description="Statuses separated by commas; none: every status.",
+                schema_extra={"pattern": services.STATUS_LIST},
+            ),
+        ] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        cursor: Annotated[
+            str | None,
+            Parameter(
+                max_length=200,
+                pattern=r"^[A-Za-z0-9_-]*$",
+                description="`next_cursor` of the previous page.",
+            ),
+        ] = None,
+    ) -> OrderHistoryPage:
+        """Every order, newest first, by pages; ``q``, ``from``/``to`` and ``status`` narrow."""
+        dates = history.parse_range(from_date, to_date)
+        statuses = services.parse_statuses(status)
+        return await history.order_history(
+            runtime_of(request),
+            current_tenant(request),
+            q=q,
+            dates=dates,
+            statuses=statuses,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    @get(
         "/{order_id:int}",
         responses=staff_responses(PATH_ID_PROBLEMS, {404: ["order_not_found"]}),
     )
-    async def get_order(self, request: Request[Any, Any, Any], order_id: PathId) -> OrderOut:
-        return await services.get_order(runtime_of(request), current_tenant(request), order_id)
+    async def get_order(self, request: Request[Any, Any, Any], order_id: PathId) -> AdminOrderOut:
+        """The order with its status history (who set each status, when)."""
+        return await services.get_admin_order(
+            runtime_of(request), current_tenant(request), order_id
+        )
 
     @patch(
         "/{order_id:int}",
@@ -125,5 +201,9 @@ class AdminOrderController(Controller):
     ) -> OrderOut:
         """Move the order along ``received → accepted → preparing → ready → completed``."""
         return await services.advance_order(
-            runtime_of(request), current_tenant(request), order_id, data.status
+            runtime_of(request),
+            current_tenant(request),
+            order_id,
+            data.status,
+            current_staff(request),
         )

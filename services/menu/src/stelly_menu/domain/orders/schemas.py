@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -13,13 +13,18 @@ from stelly_menu.domain.orders.lifecycle import OrderStatus
 from stelly_menu.types import Id, Name, Note, Phone, Quantity
 
 __all__ = [
+    "AdminOrderOut",
     "CreatedOrder",
     "Customer",
+    "HistoryOrder",
     "OrderCreate",
+    "OrderHistoryPage",
     "OrderLineIn",
     "OrderLineOut",
     "OrderOut",
     "OrderPatch",
+    "StatusActor",
+    "StatusChange",
 ]
 
 TableLabel = Annotated[str, Meta(min_length=1, max_length=20, pattern=r"^[^\x00-\x1f\x7f]+$")]
@@ -78,3 +83,42 @@ class CreatedOrder(OrderOut, frozen=True):
 
 class OrderPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     status: OrderStatus
+
+
+class StatusActor(msgspec.Struct, frozen=True):
+    """The staff user who set a status (their e-mail as it was then)."""
+
+    id: int
+    email: str
+
+
+class StatusChange(msgspec.Struct, frozen=True):
+    status: str
+    at: datetime
+    #: ``null``: not a staff user (``received``, when the customer placed it)
+    by: StatusActor | None
+
+
+class AdminOrderOut(OrderOut, frozen=True):
+    """``OrderOut`` plus every status it took, oldest first (staff only)."""
+
+    status_history: list[StatusChange]
+
+
+class HistoryOrder(msgspec.Struct, frozen=True):
+    id: int
+    number: int
+    #: the store's local date the order's number belongs to
+    business_date: date
+    status: str
+    customer_name: str
+    total: int
+    currency: str
+    created_at: datetime
+
+
+class OrderHistoryPage(msgspec.Struct, frozen=True):
+    """Newest first; pass ``next_cursor`` as ``cursor`` for the next page (``null``: no more)."""
+
+    orders: list[HistoryOrder]
+    next_cursor: str | None

@@ -5,6 +5,7 @@ concurrent duplicate waits on the key's unique index until the first commits,
 then finds its order), price the lines against the menu, take the day's next
 number, write the order with a snapshot of its lines, and queue
 ``order.created``. A failure anywhere rolls all of it back, the key included.
+Once it has committed, ``stelly.orders.created`` counts it (a replay does not).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import msgspec
 from stelly_core.auth import issue_token
 from stelly_core.errors import ProblemError
 from stelly_core.events import enqueue_event
+from stelly_core.telemetry.instruments import instruments
 
 from stelly_menu.domain.menu.schemas import MenuOption
+from stelly_menu.domain.orders.history import status_history
 from stelly_menu.domain.orders.lifecycle import STATUSES, can_transition
 from stelly_menu.domain.orders.pricing import (
     GroupRule,
@@ -31,6 +34,7 @@ from stelly_menu.domain.orders.pricing import (
     price_lines,
 )
 from stelly_menu.domain.orders.schemas import (
+    AdminOrderOut,
     CreatedOrder,
     Customer,
     OrderCreate,
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
 
     from stelly_core.db import DbConnection
     from stelly_tenancy.models import Tenant
+    from stelly_tenancy.staff import Staff
 
     from stelly_menu.runtime import MenuRuntime
 
@@ -55,6 +60,7 @@ __all__ = [
     "STATUS_LIST",
     "advance_order",
     "check_idempotency_key",
+    "get_admin_order",
     "get_order",
     "list_orders",
     "parse_statuses",
@@ -259,7 +265,9 @@ async def _insert_order(
         " customer_phone, note, total, currency)"
         " SELECT n.last_number, $1, $2, $3, $4, $5, $6, $7, $8 FROM n"
         " RETURNING id, number, created_at, updated_at),"
-        " k AS (UPDATE idempotency_keys SET order_id = (SELECT id FROM o) WHERE key = $9)"
+        " k AS (UPDATE idempotency_keys SET order_id = (SELECT id FROM o) WHERE key = $9),"
+        " e AS (INSERT INTO order_status_events (order_id, status, at)"
+        " SELECT id, 'received', created_at FROM o)"
         " SELECT id, number, created_at, updated_at FROM o",
         day,
         data.fulfillment,
@@ -365,12 +373,21 @@ async def place_order(
             return _with_token(runtime, tenant, order), True
         order = await _insert_order(conn, tenant, key, data, now)
         await _publish(conn, tenant.id, "order.created", order)
+    instruments().orders_created.add(1, {"stelly.order.fulfillment": data.fulfillment})
     return _with_token(runtime, tenant, order), False
 
 
 async def get_order(runtime: MenuRuntime, tenant: Tenant, order_id: int) -> OrderOut:
     async with runtime.db.tenant(tenant.schema) as conn:
         return await _one_order(conn, order_id)
+
+
+async def get_admin_order(runtime: MenuRuntime, tenant: Tenant, order_id: int) -> AdminOrderOut:
+    """The order with every status it took (who set it, when): for staff only."""
+    async with runtime.db.tenant(tenant.schema) as conn:
+        order = await _one_order(conn, order_id)
+        changes = await status_history(conn, order_id)
+    return AdminOrderOut(**msgspec.structs.asdict(order), status_history=changes)
 
 
 async def list_orders(
@@ -389,9 +406,9 @@ async def list_orders(
 
 
 async def advance_order(
-    runtime: MenuRuntime, tenant: Tenant, order_id: int, status: str
+    runtime: MenuRuntime, tenant: Tenant, order_id: int, status: str, by: Staff | None = None
 ) -> OrderOut:
-    """Move an order along its lifecycle and queue ``order.updated``.
+    """Move an order along its lifecycle, record who did, and queue ``order.updated``.
 
     Raises:
         ProblemError: 404 ``order_not_found``; 409 ``illegal_transition``.
@@ -411,6 +428,14 @@ async def advance_order(
             )
         await conn.execute(
             "UPDATE orders SET status = $2, updated_at = now() WHERE id = $1", order_id, status
+        )
+        await conn.execute(
+            "INSERT INTO order_status_events (order_id, status, by_user_id, by_email)"
+            " VALUES ($1, $2, $3, $4)",
+            order_id,
+            status,
+            None if by is None else by.id,
+            None if by is None else by.email,
         )
         order = await _one_order(conn, order_id)
         await _publish(conn, tenant.id, "order.updated", order)
