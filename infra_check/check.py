@@ -13,6 +13,8 @@ Invariants:
   keywords that no definition holds (``parent``, ``scope``, ``dependsOn``)
   are added.
 - An ``existing`` resource is only checked for unknown properties.
+- A ``Type@version`` of :mod:`infra_check.unchecked` is skipped (the snapshot
+  has no definitions for it); the CLI prints each one it meets.
 - A value the parser could not evaluate matches every type; a ``var`` of the
   same file is followed (once per name along a path, so cycles end).
 - Findings are values (:class:`Finding`), never exceptions.
@@ -42,6 +44,7 @@ from infra_check.bicep import (
     Unknown,
     parse_file,
 )
+from infra_check.unchecked import is_unchecked
 
 __all__ = ["LANGUAGE_KEYWORDS", "Finding", "check_file", "check_paths"]
 
@@ -257,7 +260,9 @@ def _check_resource(
     findings: list[Finding] = []
     label = f"{resource.symbol} ({resource.type_name}@{resource.api_version})"
     lookup = library.resource(resource.type_name, resource.api_version)
-    if lookup.body is None:
+    if lookup.body is None and is_unchecked(resource.type_name, resource.api_version):
+        pass  # listed in infra_check/unchecked.py: no definitions to check against
+    elif lookup.body is None:
         if lookup.known_versions:
             code = "unknown-version"
             message = (

@@ -27,7 +27,8 @@ from infra_check.checkov import (
     failures,
     run_checkov,
 )
-from infra_check.vendored import vendor
+from infra_check.unchecked import UNCHECKED
+from infra_check.vendored import declared_unchecked, vendor
 
 __all__ = ["bicep_build", "main"]
 
@@ -71,6 +72,8 @@ def main(argv: list[str]) -> int:
         print(finding)
     files = sorted({f for p in options.paths for f in ([p] if p.is_file() else p.rglob("*.bicep"))})
     print(f"type check: {len(files)} files, {len(findings)} findings")
+    for unchecked in declared_unchecked():
+        print(f"type check: unchecked {unchecked}: {UNCHECKED[unchecked.lower()]}")
     status |= bool(findings)
 
     if not options.no_checkov:

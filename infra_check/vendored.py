@@ -5,7 +5,7 @@ Invariants:
   (``../shared/azure-types``) when it is there; else the repository's own
   subset (``infra/azure-types``), so a clean CI checkout checks too.
 - The subset holds exactly the provider API versions ``infra/*.bicep``
-  declares (:func:`vendor` rewrites it from the full set; a test fails when a
+  declares, but for the types of :mod:`infra_check.unchecked` (:func:`vendor` rewrites it from the full set; a test fails when a
   declared version is missing from it).
 """
 
@@ -16,9 +16,12 @@ import re
 import shutil
 from pathlib import Path
 
+from infra_check.unchecked import is_unchecked
+
 __all__ = [
     "SHARED_TYPES_DIR",
     "VENDORED_TYPES_DIR",
+    "declared_unchecked",
     "declared_versions",
     "default_types_dir",
     "missing_versions",
@@ -28,7 +31,7 @@ __all__ = [
 _REPO = Path(__file__).resolve().parents[1]
 SHARED_TYPES_DIR = _REPO.parent / "shared" / "azure-types"
 VENDORED_TYPES_DIR = _REPO / "infra" / "azure-types"
-_DECLARED = re.compile(r"'(Microsoft\.[A-Za-z]+)/[^@']+@([0-9]{4}-[0-9]{2}-[0-9]{2}(?:-preview)?)'")
+_DECLARED = re.compile(r"'(Microsoft\.[A-Za-z]+/[^@']+)@([0-9]{4}-[0-9]{2}-[0-9]{2}(?:-preview)?)'")
 
 
 def default_types_dir() -> Path:
@@ -45,9 +48,20 @@ def declared_versions(infra: Path = _REPO / "infra") -> set[tuple[str, str]]:
     """``(microsoft.provider, api-version)`` of every resource the Bicep declares."""
     found: set[tuple[str, str]] = set()
     for path in infra.rglob("*.bicep"):
-        for provider, version in _DECLARED.findall(path.read_text()):
-            found.add((provider.lower(), version))
+        for type_name, version in _DECLARED.findall(path.read_text()):
+            if not is_unchecked(type_name, version):
+                found.add((type_name.split("/", 1)[0].lower(), version))
     return found
+
+
+def declared_unchecked(infra: Path = _REPO / "infra") -> list[str]:
+    """``Type@version`` of each resource the Bicep declares that :data:`UNCHECKED` lists, sorted."""
+    found: set[str] = set()
+    for path in infra.rglob("*.bicep"):
+        for type_name, version in _DECLARED.findall(path.read_text()):
+            if is_unchecked(type_name, version):
+                found.add(f"{type_name}@{version}")
+    return sorted(found)
 
 
 def missing_versions(root: Path, declared: set[tuple[str, str]]) -> list[tuple[str, str]]:

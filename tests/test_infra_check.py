@@ -20,8 +20,10 @@ from infra_check.azure_types import TypeLibrary  # noqa: E402
 from infra_check.bicep import Loop, Obj, Str, Ternary, parse_bicep  # noqa: E402
 from infra_check.check import check_paths  # noqa: E402
 from infra_check.cli import main  # noqa: E402
+from infra_check.unchecked import UNCHECKED, is_unchecked  # noqa: E402
 from infra_check.vendored import (  # noqa: E402
     VENDORED_TYPES_DIR,
+    declared_unchecked,
     declared_versions,
     missing_versions,
 )
@@ -153,3 +155,12 @@ def test_the_repository_holds_every_type_file_infra_declares() -> None:
     )
     library = TypeLibrary(VENDORED_TYPES_DIR)
     assert library.resource("Microsoft.App/containerApps", "2025-01-01").body is not None
+
+
+def test_unchecked_types_are_few_used_and_reported() -> None:
+    """The one type the snapshot lacks (Application Insights) is declared, listed and printed."""
+    assert declared_unchecked() == ["Microsoft.Insights/components@2020-02-02"]
+    assert set(UNCHECKED) == {t.lower() for t in declared_unchecked()}  # no stale entries
+    assert ("microsoft.insights", "2020-02-02") not in declared_versions()
+    assert is_unchecked("Microsoft.Insights/components", "2020-02-02")
+    assert not is_unchecked("Microsoft.Insights/components", "2021-01-01")
