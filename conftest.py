@@ -196,3 +196,53 @@ def make_tenant(
         return await create_tenant(db, spec, hasher=hasher)
 
     return make
+
+
+class MetricReadings:
+    """What an in-memory metric reader collected, summed by metric name and attributes."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def value(self, name: str, attributes: dict[str, Any] | None = None) -> float | None:
+        """The sum (counters, gauges) or count (histograms) of ``name``'s points whose
+        attributes include ``attributes``; ``None`` when no such point was recorded."""
+        found: float | None = None
+        data = self.reader.get_metrics_data()
+        for resource in data.resource_metrics if data else ():
+            for scope in resource.scope_metrics:
+                for metric in scope.metrics:
+                    if metric.name != name:
+                        continue
+                    for point in metric.data.data_points:
+                        if (attributes or {}).items() <= dict(point.attributes or {}).items():
+                            amount = getattr(point, "value", None)
+                            if amount is None:
+                                amount = point.count
+                            found = (found or 0) + amount
+        return found
+
+
+@pytest.fixture
+def metric_readings() -> Iterator[MetricReadings]:
+    """A MeterProvider with an in-memory reader, the global one for this test.
+
+    The OpenTelemetry API lets its global MeterProvider be set once per
+    process; the fixture resets that guard (as OpenTelemetry's own test
+    utilities do) and puts the previous provider back afterwards.
+    """
+    from opentelemetry.metrics import _internal as metrics_api
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.util._once import Once
+
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    previous = (metrics_api._METER_PROVIDER, metrics_api._METER_PROVIDER_SET_ONCE)
+    metrics_api._METER_PROVIDER_SET_ONCE = Once()
+    metrics_api.set_meter_provider(provider)
+    try:
+        yield MetricReadings(reader)
+    finally:
+        metrics_api._METER_PROVIDER, metrics_api._METER_PROVIDER_SET_ONCE = previous
+        provider.shutdown()

@@ -30,6 +30,9 @@ param imageTag string = ''
 @description('KZ_SECRET_KEY (JWT signing key, at least 32 characters), stored in Key Vault only. Empty keeps the secret already in the vault.')
 param kzSecretKey string = ''
 
+@description('Share of new traces recorded (STELLY_TRACE_SAMPLE_RATIO, 0 to 1; a caller\'s sampling decision is followed). A string: Bicep has no floating-point literals.')
+param traceSampleRatio string = '0.1'
+
 @description('Object id of the user or CI principal running the deployment, given Key Vault Secrets Officer and Certificates Officer to import the certificate.')
 param principalId string = ''
 
@@ -45,7 +48,7 @@ var deployApps = !empty(imageTag)
 var isProd = environmentType == 'prod'
 
 // One user-assigned identity per deployable, holding only its own roles.
-var identityNames = ['menu', 'realtime', 'media', 'media-worker', 'migrate']
+var identityNames = ['menu', 'realtime', 'media', 'media-worker', 'migrate', 'platform']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -63,12 +66,13 @@ module identities 'modules/identity.bicep' = [for name in identityNames: {
   }
 }]
 
-// Index into identityNames: 0 menu, 1 realtime, 2 media, 3 media-worker, 4 migrate.
+// Index into identityNames: 0 menu, 1 realtime, 2 media, 3 media-worker, 4 migrate, 5 platform.
 var menuPrincipal = identities[0].outputs.principalId
 var realtimePrincipal = identities[1].outputs.principalId
 var mediaPrincipal = identities[2].outputs.principalId
 var workerPrincipal = identities[3].outputs.principalId
 var migratePrincipal = identities[4].outputs.principalId
+var platformPrincipal = identities[5].outputs.principalId
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -78,6 +82,7 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     tags: tags
     retentionInDays: isProd ? 90 : 30
+    appInsightsName: '${abbrs.insightsComponents}${resourceToken}'
   }
 }
 
@@ -100,7 +105,7 @@ module registry 'modules/registry.bicep' = {
     location: location
     tags: tags
     sku: isProd ? 'Standard' : 'Basic'
-    pullPrincipalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal]
+    pullPrincipalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal, platformPrincipal]
   }
 }
 
@@ -113,7 +118,8 @@ module keyVault 'modules/keyvault.bicep' = {
     tags: tags
     isProd: isProd
     kzSecretKey: kzSecretKey
-    secretReaderPrincipalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal]
+    appInsightsName: monitoring.outputs.appInsightsName
+    secretReaderPrincipalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal, platformPrincipal]
     adminPrincipalId: principalId
     adminPrincipalType: principalType
   }
@@ -131,7 +137,7 @@ module redis 'modules/redis.bicep' = {
     privateEndpointName: '${abbrs.networkPrivateEndpoints}redis-${resourceToken}'
     vnetId: network.outputs.vnetId
     // every identity whose process opens Redis (the migrate job runs the CLI)
-    dataPrincipalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal]
+    dataPrincipalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal, platformPrincipal]
   }
 }
 
@@ -140,8 +146,8 @@ module keyVaultAccess 'modules/keyvault-access.bicep' = {
   scope: rg
   params: {
     keyVaultName: keyVault.outputs.name
-    secretNames: ['kz-secret-key']
-    principalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal]
+    secretNames: ['kz-secret-key', 'appinsights-connection-string']
+    principalIds: [menuPrincipal, realtimePrincipal, mediaPrincipal, workerPrincipal, migratePrincipal, platformPrincipal]
   }
 }
 
@@ -206,6 +212,9 @@ module frontDoorProfile 'modules/frontdoor-profile.bicep' = {
     name: '${abbrs.cdnProfiles}${resourceToken}'
     tags: tags
     keyVaultName: keyVault.outputs.name
+    endpointName: '${abbrs.cdnProfilesEndpoints}${resourceToken}'
+    // the platform service adds and removes tenants' custom domains
+    domainManagerPrincipalIds: [platformPrincipal]
   }
 }
 
@@ -222,6 +231,13 @@ var commonEnv = [
   { name: 'STELLY_REDIS_URL', value: redis.outputs.url }
   { name: 'STELLY_REDIS_AUTH', value: 'entra' }
   { name: 'KZ_SECRET_KEY', secretRef: 'kz-secret-key' }
+  // telemetry (SPEC §9): JSON log lines for Log Analytics, a sampled share of traces
+  { name: 'STELLY_LOG_FORMAT', value: 'json' }
+  { name: 'STELLY_TRACE_SAMPLE_RATIO', value: traceSampleRatio }
+]
+// The Azure Monitor distro exports traces, metrics and logs when this is set.
+var telemetryEnv = [
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', secretRef: 'appinsights-connection-string' }
 ]
 var mediaEnv = [
   { name: 'STELLY_BLOB_ACCOUNT_URL', value: storage.outputs.blobEndpoint }
@@ -229,8 +245,20 @@ var mediaEnv = [
   { name: 'STELLY_QUEUE', value: 'servicebus' }
   { name: 'STELLY_SERVICEBUS_NAMESPACE', value: serviceBus.outputs.fullyQualifiedNamespace }
 ]
+// The platform service (the console API) manages tenants' custom domains on
+// Front Door: the profile, its endpoint (whose host is the CNAME target) and
+// the routes that serve tenants (those of routing.json without `hosts`; the
+// console's come out as empty names, which the service skips).
+var tenantRouteNames = [for route in routing.routes: contains(route, 'hosts') ? '' : route.name]
+var platformEnv = [
+  { name: 'STELLY_FRONTDOOR_PROFILE_ID', value: frontDoorProfile.outputs.id }
+  { name: 'STELLY_FRONTDOOR_ENDPOINT_NAME', value: frontDoorProfile.outputs.endpointName }
+  { name: 'STELLY_FRONTDOOR_ENDPOINT_HOST', value: frontDoorProfile.outputs.endpointHostName }
+  { name: 'STELLY_FRONTDOOR_ROUTES', value: join(tenantRouteNames, ',') }
+]
 var secrets = [
   { name: 'kz-secret-key', keyVaultUrl: keyVault.outputs.kzSecretKeyUri }
+  { name: 'appinsights-connection-string', keyVaultUrl: keyVault.outputs.appInsightsConnectionStringUri }
 ]
 
 // Known when the deployment starts (a loop needs that); the identities and
@@ -240,6 +268,7 @@ var apps = [
   { service: 'realtime', identity: 1, image: 'stelly-realtime', port: 8002, ingress: true, command: [], media: false }
   { service: 'media', identity: 2, image: 'stelly-media', port: 8003, ingress: true, command: [], media: true }
   { service: 'media-worker', identity: 3, image: 'stelly-media', port: 0, ingress: false, command: ['python', '-m', 'stelly_media.worker'], media: true }
+  { service: 'platform', identity: 5, image: 'stelly-platform', port: 8004, ingress: true, command: [], media: false }
 ]
 
 // How each app stops, in seconds (infra/README.md, "Stopping a replica"):
@@ -253,6 +282,7 @@ var stopTimes = {
   realtime: { drain: 15, closeWindow: 3, shutdown: 15, grace: 50 }
   media: { drain: 15, shutdown: 30, grace: 50 }
   'media-worker': { drain: 0, shutdown: 30, grace: 40 }
+  platform: { drain: 15, shutdown: 15, grace: 40 }
 }
 
 module containerApps 'modules/container-app.bicep' = [for app in apps: if (deployApps) {
@@ -271,7 +301,7 @@ module containerApps 'modules/container-app.bicep' = [for app in apps: if (deplo
     command: app.command
     targetPort: app.port
     ingress: app.ingress
-    env: concat(app.media ? concat(commonEnv, mediaEnv) : commonEnv, [
+    env: concat(app.media ? concat(commonEnv, mediaEnv) : commonEnv, app.service == 'platform' ? platformEnv : [], telemetryEnv, [
       { name: 'STELLY_DATABASE_URL', value: replace(databaseBase, '{identity}', identities[app.identity].outputs.name) }
     ])
     secrets: secrets
@@ -317,13 +347,13 @@ module frontDoor 'modules/frontdoor.bicep' = if (deployApps) {
   scope: rg
   params: {
     profileName: frontDoorProfile.outputs.name
-    endpointName: '${abbrs.cdnProfilesEndpoints}${resourceToken}'
-    tags: tags
+    endpointName: frontDoorProfile.outputs.endpointName
     routing: routing
     originHosts: {
       menu: deployApps ? containerApps[0].outputs.fqdn : ''
       realtime: deployApps ? containerApps[1].outputs.fqdn : ''
       media: deployApps ? containerApps[2].outputs.fqdn : ''
+      platform: deployApps ? containerApps[4].outputs.fqdn : ''
       web: staticWebApp.outputs.defaultHostname
     }
     baseDomain: baseDomain
@@ -340,6 +370,7 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_ENVIRONMENT_NAME string = containerAppsEnvironment.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.endpoint
+output AZURE_LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.id
 output STELLY_MIGRATE_JOB_NAME string = deployApps ? migrateJob.outputs.name : ''
 output STELLY_FRONTDOOR_ID string = frontDoorProfile.outputs.frontDoorId
 output STELLY_FRONTDOOR_ENDPOINT string = deployApps ? frontDoor.outputs.endpointHostName : ''
@@ -351,4 +382,5 @@ output SERVICE_MENU_NAME string = deployApps ? containerApps[0].outputs.name : '
 output SERVICE_REALTIME_NAME string = deployApps ? containerApps[1].outputs.name : ''
 output SERVICE_MEDIA_NAME string = deployApps ? containerApps[2].outputs.name : ''
 output SERVICE_MEDIA_WORKER_NAME string = deployApps ? containerApps[3].outputs.name : ''
+output SERVICE_PLATFORM_NAME string = deployApps ? containerApps[4].outputs.name : ''
 output SERVICE_WEB_NAME string = staticWebApp.outputs.name

@@ -23,7 +23,9 @@ from typing import Any
 import pytest
 import yaml
 from stelly_core.settings import ENV_VARIABLES, load_settings
+from stelly_core.telemetry.settings import TELEMETRY_VARIABLES
 from stelly_gateway.routing import default_table_path, load_routing_table
+from stelly_platform.config import PLATFORM_VARIABLES
 from stelly_realtime.config import CLOSE_WINDOW_VARIABLE, RealtimeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,7 +249,7 @@ def test_prod_keeps_two_replicas_of_menu_and_realtime() -> None:
 
 def test_azure_yaml_names_only_services_and_dockerfiles_that_exist() -> None:
     services: dict[str, Any] = AZURE_YAML["services"]
-    assert set(services) == {"menu", "realtime", "media", "media-worker", "web"}
+    assert set(services) == {"menu", "realtime", "media", "media-worker", "platform", "web"}
     assert "gateway" not in services, "Front Door replaces the gateway in Azure"
     for name, service in services.items():
         if service["host"] != "containerapp":
@@ -274,8 +276,10 @@ def test_every_setting_bicep_writes_is_a_real_setting() -> None:
     written = set(re.findall(r"name: '((?:STELLY|KZ)_[A-Z0-9_]+)'", _bicep_text()))
     assert written, "no settings found in Bicep"
     # the close window is the realtime service's own setting, not stelly_core's
-    known = {*ENV_VARIABLES, CLOSE_WINDOW_VARIABLE}
+    # and the platform service reads its Front Door settings (stelly_platform.config)
+    known = {*ENV_VARIABLES, *TELEMETRY_VARIABLES, CLOSE_WINDOW_VARIABLE, *PLATFORM_VARIABLES}
     assert written <= known, written - known
+    assert {"STELLY_LOG_FORMAT", "STELLY_TRACE_SAMPLE_RATIO"} <= written
     assert {"STELLY_FRONTDOOR_ID", "KZ_SECRET_KEY", "STELLY_DATABASE_AUTH"} <= written
     assert {"STELLY_DRAIN_SECONDS", "STELLY_SHUTDOWN_SECONDS", CLOSE_WINDOW_VARIABLE} <= written
 
@@ -299,7 +303,12 @@ def test_apps_with_ingress_are_probed_over_http_on_their_port() -> None:
     assert re.search(r"^\s*targetPort: targetPort$", APP_BICEP, re.M)
     assert "targetPort: app.port" in MAIN_BICEP
     apps = _apps()
-    assert {name for name, app in apps.items() if app["ingress"]} == {"menu", "realtime", "media"}
+    assert {name for name, app in apps.items() if app["ingress"]} == {
+        "menu",
+        "realtime",
+        "media",
+        "platform",
+    }
     for name, app in apps.items():
         if app["ingress"]:
             assert app["port"] == _image_port(name), name
@@ -367,7 +376,18 @@ def test_no_secret_is_written_in_configuration() -> None:
     assert "disableLocalAuth: true" in text
     assert "allowSharedKeyAccess: false" in text
     assert "passwordAuth: 'Disabled'" in text
-    assert "CONNECTION_STRING" not in text
+    # the one connection string: Application Insights', a Key Vault reference like KZ_SECRET_KEY
+    appinsights = "{ name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', secretRef: 'appinsights-connection-string' }"
+    assert appinsights in main
+    assert "CONNECTION_STRING" not in text.replace(appinsights, "")
+    # it goes from the resource straight into Key Vault: no parameter, no output carries it
+    keyvault = (INFRA / "modules" / "keyvault.bicep").read_text()
+    assert "value: appInsights.properties.ConnectionString" in keyvault
+    assert "properties.ConnectionString" not in text.replace(
+        "value: appInsights.properties.ConnectionString", ""
+    )
+    monitoring = (INFRA / "modules" / "monitoring.bicep").read_text()
+    assert "WorkspaceResourceId: workspace.id" in monitoring  # workspace-based
 
 
 REDIS_BICEP = (INFRA / "modules" / "redis.bicep").read_text()
@@ -508,3 +528,42 @@ def test_bicep_creates_the_media_containers_public_variants_private_originals() 
         assert block, f"no container resource for {var}"
         access[name] = block.group(1)
     assert access == {CONTAINER: "Blob", ORIGINALS_CONTAINER: "None"}
+
+
+FRONTDOOR_BICEP = (INFRA / "modules" / "frontdoor.bicep").read_text()
+PROFILE_BICEP = (INFRA / "modules" / "frontdoor-profile.bicep").read_text()
+
+
+def test_the_console_is_routed_by_host_in_front_door_too() -> None:
+    hosted = [route for route in ROUTING["routes"] if route.get("hosts")]
+    assert {route["origin"] for route in hosted} == {"platform", "web"}
+    assert all(route["hosts"] == ["console.*"] for route in hosted)
+    # its routes serve the console's own custom domain only, never the wildcard or azurefd.net
+    assert "hostName: 'console.${baseDomain}'" in FRONTDOOR_BICEP
+    assert (
+        "linkToDefaultDomain: contains(route, 'hosts') ? 'Disabled' : 'Enabled'" in FRONTDOOR_BICEP
+    )
+    assert (
+        "customDomains: useCustomDomain ? [{ id: contains(route, 'hosts') ? consoleDomain.id"
+        " : wildcardDomain.id }] : []" in FRONTDOOR_BICEP
+    )
+    # the platform manages only the tenant routes: those without hosts, by name
+    assert (
+        "var tenantRouteNames = [for route in routing.routes: contains(route, 'hosts') ? '' : route.name]"
+        in MAIN_BICEP
+    )
+    assert "{ name: 'STELLY_FRONTDOOR_ROUTES', value: join(tenantRouteNames, ',') }" in MAIN_BICEP
+
+
+def test_the_platform_identity_manages_only_the_front_door_profile() -> None:
+    # CDN Profile Contributor, scoped to the profile, for the platform's identity alone
+    assert "'ec156ff8-a8d1-4d15-830c-5b80698ca432'" in PROFILE_BICEP
+    assert re.search(
+        r"scope: profile\n\s+properties: \{\n\s+roleDefinitionId: cdnProfileContributor",
+        PROFILE_BICEP,
+    )
+    assert "domainManagerPrincipalIds: [platformPrincipal]" in MAIN_BICEP
+    assert "var platformPrincipal = identities[5].outputs.principalId" in MAIN_BICEP
+    assert re.search(
+        r"\{ service: 'platform', identity: 5, image: 'stelly-platform', port: 8004", MAIN_BICEP
+    )

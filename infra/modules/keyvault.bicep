@@ -1,10 +1,13 @@
-// Key Vault (RBAC only): KZ_SECRET_KEY and the wildcard certificate (Redis has no key: Entra ID).
+// Key Vault (RBAC only): KZ_SECRET_KEY, the Application Insights connection string
+// and the wildcard certificate (Redis has no key: Entra ID).
 param name string
 param location string
 param tags object
 param isProd bool
 @secure()
 param kzSecretKey string
+@description('The Application Insights resource (same resource group) whose connection string is kept here as a secret.')
+param appInsightsName string
 param adminPrincipalId string
 param adminPrincipalType string
 
@@ -43,6 +46,21 @@ resource kzSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(kz
   }
 }
 
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource appInsightsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  // checkov:skip=CKV_AZURE_41: rotated with the Application Insights resource (its connection string changes only if that is recreated); an expiry date would silently stop telemetry.
+  parent: vault
+  name: 'appinsights-connection-string'
+  properties: {
+    value: appInsights.properties.ConnectionString
+    contentType: 'text/plain'
+    attributes: { enabled: true }
+  }
+}
+
 resource adminRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [secretsOfficer, certificatesOfficer]: if (!empty(adminPrincipalId)) {
   name: guid(vault.id, adminPrincipalId, role)
   scope: vault
@@ -56,3 +74,4 @@ resource adminRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for 
 output name string = vault.name
 output endpoint string = vault.properties.vaultUri
 output kzSecretKeyUri string = '${vault.properties.vaultUri}secrets/kz-secret-key'
+output appInsightsConnectionStringUri string = '${vault.properties.vaultUri}secrets/appinsights-connection-string'

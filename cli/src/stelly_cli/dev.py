@@ -3,14 +3,16 @@
 Starts embedded PostgreSQL and Valkey and the Azurite storage emulator under
 ``.stelly/`` unless URLs / a connection string are configured, publishes the
 URLs for other ``stelly`` commands of this checkout, migrates, seeds the demo
-tenants, then starts menu, realtime, media, the media worker (as many
+tenants and the local console admin, then starts menu, realtime, media,
+the media worker, the platform console's API (as many
 replicas of each as ``--replicas`` / ``STELLY_DEV_REPLICAS`` say, 1 by
 default) and the gateway, waits until each is ready and prints the URLs.
 A process that crashes is restarted with backoff (:mod:`stelly_cli.supervisor`);
 ``stelly dev status`` and ``stelly dev restart SERVICE`` act on the running
 stack through its control socket (:mod:`stelly_cli.control`). Only Ctrl-C (or
-SIGTERM) stops everything it started. Data persists between runs;
-``make reset`` wipes it.
+SIGTERM) stops everything it started. Every process writes its spans under
+``.stelly/traces`` (``STELLY_TRACE_DIR``, all sampled) for ``stelly trace``.
+Data persists between runs; ``make reset`` wipes it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from stelly_tenancy.migrator import migrate as run_migrations
 
 from stelly_cli.control import ControlServer, NoStack, request
 from stelly_cli.migrate import print_report
+from stelly_cli.platform_admin import DEV_ADMIN_EMAIL, seed_dev_admin
 from stelly_cli.runtime import connections
 from stelly_cli.seed import DEMO_PASSWORD, DEMO_TENANTS, seed_demo_tenants
 from stelly_cli.supervisor import ServiceSpec, Supervisor
@@ -66,9 +69,11 @@ async def _prepare(settings: Settings) -> None:
         print_report(await run_migrations(db))
         for line in await seed_demo_tenants(db, redis):
             click.echo(line)
+        # the local stack's console admin, like the demo owners (never in production)
+        click.echo(await seed_dev_admin(db, DEMO_PASSWORD))
 
 
-SERVICES = ("menu", "realtime", "media", "worker")
+SERVICES = ("menu", "realtime", "media", "worker", "platform")
 
 
 def parse_replicas(text: str | None) -> dict[str, int]:
@@ -129,11 +134,13 @@ def _service_specs() -> dict[str, ServiceSpec]:
         "worker": ServiceSpec(
             "worker", _module_argv("stelly_media.worker"), health_path=None, listens=False
         ),
+        "platform": ServiceSpec("platform", _module_argv("stelly_platform"), origin="platform"),
     }
     for name, module in (
         ("menu", "stelly_menu"),
         ("realtime", "stelly_realtime"),
         ("media", "stelly_media"),
+        ("platform", "stelly_platform"),
     ):
         if importlib.util.find_spec(module) is None:
             click.secho(
@@ -161,6 +168,7 @@ def _wait_port(port: int, timeout: float = 30.0) -> None:
 @click.option("--menu-port", type=int, default=8001, show_default=True)
 @click.option("--realtime-port", type=int, default=8002, show_default=True)
 @click.option("--media-port", type=int, default=8003, show_default=True)
+@click.option("--platform-port", type=int, default=8004, show_default=True)
 @click.option("--azurite-port", type=int, default=10000, show_default=True)
 @click.option(
     "--replicas",
@@ -176,6 +184,7 @@ def dev(
     menu_port: int,
     realtime_port: int,
     media_port: int,
+    platform_port: int,
     azurite_port: int,
     replicas: str | None,
 ) -> None:
@@ -192,7 +201,12 @@ def dev(
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     gateway_port = port or int(os.environ.get("STELLY_PORT", "8080"))
-    first_ports = {"menu": menu_port, "realtime": realtime_port, "media": media_port}
+    first_ports = {
+        "menu": menu_port,
+        "realtime": realtime_port,
+        "media": media_port,
+        "platform": platform_port,
+    }
     root = _repo_root()
     state_dir = settings.state_dir.resolve()
     run_dir = state_dir / "run"
@@ -232,11 +246,16 @@ def dev(
             "STELLY_MENU_URL": f"http://127.0.0.1:{menu_port}",
             "STELLY_REALTIME_URL": f"http://127.0.0.1:{realtime_port}",
             "STELLY_MEDIA_URL": f"http://127.0.0.1:{media_port}",
+            "STELLY_PLATFORM_URL": f"http://127.0.0.1:{platform_port}",
             "STELLY_UPSTREAMS_FILE": str(run_dir / "upstreams.json"),
             "STELLY_WEB_DIST": str(root / "web" / "dist"),
             "STELLY_REALTIME_PUBLIC_URL": settings.realtime_public_url
             or f"ws://{{host}}:{gateway_port}/ws/v1",
         }
+        # Locally every trace is kept, in span files `stelly trace` reads (the shipped
+        # default ratio is 0.1); a value the user set wins.
+        env.setdefault("STELLY_TRACE_DIR", str(state_dir / "traces"))
+        env.setdefault("STELLY_TRACE_SAMPLE_RATIO", "1")
         supervisor = Supervisor(env, run_dir)
         if not (settings.blob_connection_string or settings.blob_account_url):
             supervisor.add(_azurite_spec(root, state_dir, azurite_port))
@@ -268,6 +287,10 @@ def dev(
                 f"  http://{demo.slug}.{base}:{gateway_port}/api/v1/store/menu"
                 f"   owner {demo.owner_email} / {DEMO_PASSWORD}"
             )
+        click.echo(
+            f"  http://console.{base}:{gateway_port}/   console admin {DEV_ADMIN_EMAIL} /"
+            f" {DEMO_PASSWORD} (more: `stelly platform-admin create EMAIL`)"
+        )
         shown = ", ".join(f"{name}={count}" for name, count in counts.items())
         click.echo(f"Replicas: {shown}. `stelly dev status` lists them. Press Ctrl-C to stop.")
         while not stop_requested:

@@ -35,6 +35,11 @@ class RunningStack:
     def gateway(self) -> str:
         return f"http://127.0.0.1:{self.ports['gateway']}"
 
+    @property
+    def traces(self) -> Path:
+        """Where the stack's processes write their spans (``stelly trace`` reads them)."""
+        return self.state_dir / "traces"
+
     def host(self, slug: str) -> str:
         """The ``Host`` of a tenant on this stack's gateway."""
         return f"{slug}.localhost:{self.ports['gateway']}"
@@ -59,7 +64,9 @@ def running_stack(
     """
     state_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(state_dir, 0o755)  # noqa: S103 - the embedded PostgreSQL runs as its own user
-    ports = {n: free_port() for n in ("gateway", "menu", "realtime", "media", "azurite")}
+    ports = {
+        n: free_port() for n in ("gateway", "menu", "realtime", "media", "platform", "azurite")
+    }
     base = {k: v for k, v in os.environ.items() if not k.startswith(("STELLY_", "KZ_"))}
     full_env = base | {"STELLY_STATE_DIR": str(state_dir)} | dict(env or {})
     log = state_dir / "stack.log"
@@ -78,6 +85,8 @@ def running_stack(
                 str(ports["realtime"]),
                 "--media-port",
                 str(ports["media"]),
+                "--platform-port",
+                str(ports["platform"]),
                 "--azurite-port",
                 str(ports["azurite"]),
             ],

@@ -6,8 +6,10 @@ import click
 
 from stelly_cli.dev import dev
 from stelly_cli.migrate import migrate
+from stelly_cli.platform_admin import platform_admin
 from stelly_cli.seed import seed_demo
 from stelly_cli.tenant import tenant
+from stelly_cli.trace import trace
 
 __all__ = ["cli"]
 
@@ -19,5 +21,7 @@ def cli() -> None:
 
 cli.add_command(dev)
 cli.add_command(migrate)
+cli.add_command(platform_admin)
 cli.add_command(tenant)
 cli.add_command(seed_demo)
+cli.add_command(trace)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 import uvicorn
 from stelly_core.settings import SettingsError
+from stelly_core.telemetry.setup import configure_telemetry
 
 from stelly_gateway.app import create_app
 from stelly_gateway.settings import load_gateway_settings
@@ -19,8 +19,8 @@ def main(argv: list[str] | None = None) -> int:
         "--host", default="127.0.0.1", help="address to bind (0.0.0.0 in a container)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
+        configure_telemetry("stelly-gateway")
         settings = load_gateway_settings()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=settings.port,
         log_level="warning",
+        access_log=False,
+        log_config=None,  # the telemetry's log format
         ws="websockets-sansio",  # no task per socket, as in realtime: cheaper reconnect storms
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,

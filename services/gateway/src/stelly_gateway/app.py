@@ -8,7 +8,8 @@ Invariants: each proxied origin has a replica list (``infra/routing.json``'s
 local URL, replaced by ``STELLY_*_URL``, replaced at run time by
 ``STELLY_UPSTREAMS_FILE`` for the origins it names); the lifespan owns the
 one HTTP client session and the one health-check task, and stops the task
-before it closes the session.
+before it closes the session. Each proxied request is one span of the edge,
+and the upstream gets its trace context (:mod:`stelly_gateway.tracing`).
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from stelly_gateway.replicas import Upstreams
 from stelly_gateway.routing import load_routing_table
 from stelly_gateway.settings import load_gateway_settings
 from stelly_gateway.static import serve_static
+from stelly_gateway.tracing import EdgeTracer, untraced_context
 from stelly_gateway.upstreams_file import UpstreamsFile
 from stelly_gateway.websocket import proxy_websocket
 
 if TYPE_CHECKING:
     from stelly_gateway.asgi import Receive, Scope, Send
+    from stelly_gateway.replicas import Origin
     from stelly_gateway.routing import RoutingTable
     from stelly_gateway.settings import GatewaySettings
 
@@ -60,6 +63,7 @@ class Gateway:
             else None
         )
         self._health: asyncio.Task[None] | None = None
+        self.tracer = EdgeTracer(settings.trace_sample_ratio)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -97,7 +101,7 @@ class Gateway:
         if scope["type"] == "http" and path == "/healthz":
             await _json(send, 200, b'{"status":"ok"}')
             return 200
-        route = self.table.match(path)
+        route = self.table.match(path, host)
         if route is None or route.origin in self.table.static_origins:
             if scope["type"] != "http":
                 await send({"type": "websocket.close", "code": 1008, "reason": "not_found"})
@@ -114,6 +118,25 @@ class Gateway:
             request_id=request_id,
             websocket=scope["type"] == "websocket",
         )
+        # the request's span, current while it is proxied; the upstream gets its context
+        edge = self.tracer.start(scope, route, request_id)
+        headers.extend(edge.headers)
+        status = 500
+        try:
+            status = await self._proxy(scope, receive, send, origin, headers, request_id)
+        finally:
+            edge.finish(status)
+        return status
+
+    async def _proxy(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        origin: Origin | None,
+        headers: list[tuple[str, str]],
+        request_id: str,
+    ) -> int:
         if scope["type"] == "websocket":
             if origin is None:
                 await send({"type": "websocket.close", "code": 1013, "reason": ""})
@@ -156,7 +179,9 @@ class Gateway:
                     timeout=self.settings.health_timeout,
                     upstreams_file=self.upstreams_file,
                 )
-                self._health = asyncio.create_task(monitor.run(), name="gateway-health")
+                self._health = asyncio.create_task(
+                    monitor.run(), name="gateway-health", context=untraced_context()
+                )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._health is not None:

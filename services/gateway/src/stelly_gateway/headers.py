@@ -2,7 +2,9 @@
 
 The client's ``X-Tenant-Host``, ``X-Azure-FDID``, ``X-Azure-ClientIP``,
 ``X-Forwarded-*`` and ``X-Request-Id`` are dropped and written anew; hop-by-hop
-headers never cross; the upstream gets its own ``Host``.
+headers never cross; the upstream gets its own ``Host``. The client's
+``traceparent`` and ``tracestate`` are dropped too: the edge sends its own
+trace context (:mod:`stelly_gateway.tracing`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ _EDGE_WRITTEN = frozenset(
         b"x-forwarded-host",
         b"x-request-id",
         b"forwarded",
+        b"traceparent",
+        b"tracestate",
     }
 )
 _WEBSOCKET_HANDSHAKE = frozenset(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stelly_core.settings import SettingsError
+from stelly_core.telemetry.settings import DEFAULT_SAMPLE_RATIO, TelemetrySettings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -22,6 +23,7 @@ _UPSTREAMS = {
     "menu": "STELLY_MENU_URL",
     "realtime": "STELLY_REALTIME_URL",
     "media": "STELLY_MEDIA_URL",
+    "platform": "STELLY_PLATFORM_URL",
 }
 
 
@@ -29,7 +31,7 @@ _UPSTREAMS = {
 class GatewaySettings:
     port: int = 8080
     frontdoor_id: str | None = None
-    # origin -> its replicas' base URLs (STELLY_{MENU,REALTIME,MEDIA}_URL, comma-separated)
+    # origin -> its replicas' base URLs (STELLY_{MENU,REALTIME,MEDIA,PLATFORM}_URL, comma-separated)
     upstreams: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # the `stelly dev` supervisor's live replica list; it wins for the origins it names
     upstreams_file: Path | None = None
@@ -38,6 +40,8 @@ class GatewaySettings:
     read_timeout: float = 60.0
     health_interval: float = 0.5
     health_timeout: float = 1.0
+    # the share of client-started traces the edge records (STELLY_TRACE_SAMPLE_RATIO)
+    trace_sample_ratio: float = DEFAULT_SAMPLE_RATIO
 
 
 def parse_replica_urls(value: str) -> tuple[str, ...]:
@@ -69,9 +73,10 @@ def _seconds(env: Mapping[str, str], name: str, default: str) -> float:
 
 
 def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySettings:
-    """Read ``STELLY_PORT``, ``STELLY_FRONTDOOR_ID``, ``STELLY_{MENU,REALTIME,MEDIA}_URL``
+    """Read ``STELLY_PORT``, ``STELLY_FRONTDOOR_ID``, ``STELLY_{MENU,REALTIME,MEDIA,PLATFORM}_URL``
     (each one URL or a comma-separated list of replicas), ``STELLY_UPSTREAMS_FILE``,
-    ``STELLY_WEB_DIST``, ``STELLY_GATEWAY_TIMEOUT`` and ``STELLY_GATEWAY_HEALTH_INTERVAL``.
+    ``STELLY_WEB_DIST``, ``STELLY_GATEWAY_TIMEOUT``, ``STELLY_GATEWAY_HEALTH_INTERVAL`` and
+    ``STELLY_TRACE_SAMPLE_RATIO``.
 
     Raises:
         SettingsError: naming the malformed variable.
@@ -105,4 +110,5 @@ def load_gateway_settings(environ: Mapping[str, str] | None = None) -> GatewaySe
         web_dist=Path(dist) if dist else None,
         read_timeout=timeout,
         health_interval=interval,
+        trace_sample_ratio=TelemetrySettings.from_environ(env).sample_ratio,
     )

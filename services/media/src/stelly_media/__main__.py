@@ -9,6 +9,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     from stelly_core.serving import serve
     from stelly_core.settings import SettingsError, load_settings
+    from stelly_core.telemetry.setup import configure_telemetry
 
     from stelly_media.app import create_app
 
@@ -18,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        configure_telemetry("stelly-media")
         if not (settings.blob_connection_string or settings.blob_account_url):
             raise SettingsError(
                 "invalid settings: STELLY_BLOB_CONNECTION_STRING or STELLY_BLOB_ACCOUNT_URL: "

@@ -8,6 +8,7 @@ import sys
 
 from stelly_core.serving import serve
 from stelly_core.settings import SettingsError, load_settings
+from stelly_core.telemetry.setup import configure_telemetry
 
 from stelly_menu.app import create_app
 
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        configure_telemetry("stelly-menu")
     except SettingsError as exc:
         print(f"stelly-menu: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,17 @@ frames are kept aside with their offsets, then replayed after the history
 minus what it already covered. :meth:`Hub.add` returns only once Redis has
 confirmed the upstream subscription, so nothing published after the history
 read can be missed.
+
+A message the relay published with a trace context ends with
+``,"traceparent":"00-…"}``: that member is cut off before the frame is
+built (clients never see it), and the fan-out is one ``deliver {channel}``
+span, child of that context, counting the sockets it reached (no span per
+socket). A message without one is delivered exactly as before.
+
+Metrics: each upstream message counts once in
+``messaging.client.consumed.messages`` and the sockets it reached in
+``stelly.realtime.deliveries`` (one ``add`` each per message, never per
+socket), by channel template.
 """
 
 from __future__ import annotations
@@ -20,6 +31,11 @@ import logging
 import secrets
 from collections import deque
 from typing import TYPE_CHECKING, Any
+
+from opentelemetry import trace
+from stelly_core.events import channel_template
+from stelly_core.telemetry.instruments import instruments
+from stelly_core.telemetry.propagation import TRACEPARENT_LENGTH, context_from_traceparent
 
 from stelly_realtime.direct import frame_text
 from stelly_realtime.offsets import Offset, parse_offset
@@ -33,11 +49,15 @@ if TYPE_CHECKING:
 
     from stelly_realtime.connection import Connection
 
-__all__ = ["Hub", "Subscription"]
+__all__ = ["Hub", "Subscription", "split_traceparent"]
 
 _log = logging.getLogger("stelly.realtime.hub")
 _CONFIRM_TIMEOUT = 5.0
 _PUBLISHED_PREFIX = b'{"offset":"'
+_TRACE_MEMBER = b',"traceparent":"'
+#: ``,"traceparent":"`` + the value + ``"}``
+_TRACE_TAIL = len(_TRACE_MEMBER) + TRACEPARENT_LENGTH + 2
+_tracer = trace.get_tracer("stelly.realtime")
 
 
 class Subscription:
@@ -219,19 +239,82 @@ class Hub:
             _log.warning("ignoring a malformed event on %s", key)
             return
         end = published.index(b'"', len(_PUBLISHED_PREFIX))
-        offset = parse_offset(published[len(_PUBLISHED_PREFIX) : end])
+        offset_text = published[len(_PUBLISHED_PREFIX) : end]
+        offset = parse_offset(offset_text)
+        published, traceparent = split_traceparent(published)
+        span = None
+        if traceparent is not None and (parent := context_from_traceparent(traceparent)):
+            span = _tracer.start_span(
+                f"deliver {channel_template(upstream.channel)}",
+                context=parent,
+                kind=trace.SpanKind.CONSUMER,
+            )
         frame = encode_event(upstream.channel, published)
         wire = frame_text(frame.encode())
+        sockets = held = 0
         for subscription in upstream.subscribers:
             if subscription.pending is not None:
                 subscription.pending.append((offset, frame))
+                held += 1
                 continue
             if subscription.floor is not None:
                 if offset <= subscription.floor:
                     continue
                 subscription.floor = None  # in order from here on
             subscription.connection.push(frame, wire)
+            sockets += 1
         self.delivered += 1
+        meters = instruments()
+        attributes = _metric_attributes(upstream.channel)
+        meters.events_consumed.add(1, attributes)
+        if sockets:
+            meters.event_deliveries.add(sockets, attributes)
+        if span is not None:
+            if span.is_recording():
+                span.set_attributes(
+                    {
+                        "messaging.system": "redis",
+                        "messaging.operation.name": "deliver",
+                        "messaging.operation.type": "process",
+                        "messaging.destination.name": key,
+                        "messaging.destination.template": channel_template(upstream.channel),
+                        "messaging.message.id": offset_text.decode(),
+                        "stelly.realtime.channel": upstream.channel,
+                        "stelly.realtime.sockets": sockets,
+                        "stelly.realtime.held_sockets": held,
+                    }
+                )
+            span.end()
+
+
+_METRIC_ATTRIBUTES: dict[str, dict[str, str]] = {}
+
+
+def _metric_attributes(channel: str) -> dict[str, str]:
+    """The (bounded) metric attributes of a channel's events: its template, made once."""
+    template = channel_template(channel)
+    attributes = _METRIC_ATTRIBUTES.get(template)
+    if attributes is None:
+        attributes = _METRIC_ATTRIBUTES[template] = {
+            "messaging.system": "redis",
+            "messaging.destination.template": template,
+        }
+    return attributes
+
+
+def split_traceparent(published: bytes) -> tuple[bytes, bytes | None]:
+    """Cut the trace context member off a published event, if it ends with one.
+
+    Returns:
+        The event as clients see it, and its ``traceparent`` (``None`` without one).
+    """
+    if (
+        len(published) > _TRACE_TAIL
+        and published.endswith(b'"}')
+        and published[-_TRACE_TAIL : -_TRACE_TAIL + len(_TRACE_MEMBER)] == _TRACE_MEMBER
+    ):
+        return published[:-_TRACE_TAIL] + b"}", published[-2 - TRACEPARENT_LENGTH : -2]
+    return published, None
 
 
 def _ignore_result(task: asyncio.Task[None]) -> None:

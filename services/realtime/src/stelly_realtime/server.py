@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import TYPE_CHECKING
 
 import uvicorn
 from stelly_core.serving import DrainingServer
 from stelly_core.settings import SettingsError, load_settings
+from stelly_core.telemetry.setup import configure_telemetry
 
 from stelly_realtime.app import create_app
 from stelly_realtime.config import RealtimeConfig
@@ -44,7 +44,8 @@ def uvicorn_config(app: object, config: RealtimeConfig, *, host: str, port: int)
         ws_ping_interval=config.ping_interval,
         ws_ping_timeout=config.ping_timeout,
         lifespan="on",
-        access_log=False,
+        access_log=False,  # the telemetry's request line instead
+        log_config=None,  # the telemetry's log format
         log_level="warning",
         backlog=4096,
     )
@@ -56,9 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = load_settings()
+        configure_telemetry("stelly-realtime")
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -7,6 +7,15 @@ reconnect storm that a restart must not cause. One task spreads a whole batch
 (a sleep between closes due at random moments), not a timer per socket. Once
 :meth:`RealtimeService.close_spread` has begun, the process is going away: a
 socket opened after that is closed with 1012 as soon as it is accepted.
+
+A staff user disabled (or whose password is reset) loses every subscription
+a token of theirs admitted, on every replica, as soon as the revocation
+notice arrives through Redis (:meth:`RealtimeService.end_staff`: a walk over
+this process's sessions, no query). The notice is best effort; the periodic
+sweep, which reads the users' rows (one query per tenant), stays the
+backstop for a notice lost while Redis was away, and a listener that
+reconnects asks for that re-check at once (:meth:`RealtimeService.recheck_staff`).
+Either way the client gets ``invalid_token`` on the channel.
 """
 
 from __future__ import annotations
@@ -18,6 +27,9 @@ import random
 import time
 from typing import TYPE_CHECKING, Any
 
+from stelly_core.telemetry.instruments import instruments
+from stelly_tenancy.staff import live_token_versions, staff_of_claims
+
 from stelly_realtime.connection import Connection
 from stelly_realtime.history import HistoryReader
 from stelly_realtime.hub import Hub
@@ -27,6 +39,9 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from redis.asyncio import Redis
+    from stelly_core.auth import Claims
+    from stelly_core.db import Database
+    from stelly_tenancy.invalidation import StaffRevoked
     from stelly_tenancy.models import Tenant
     from stelly_tenancy.resolution import TenantResolver
 
@@ -55,12 +70,14 @@ class RealtimeService:
         self._history: HistoryReader | None = None
         self._reads: asyncio.Semaphore | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._recheck: asyncio.Task[None] | None = None
         self._resolver: TenantResolver | None = None
         self._base_domain = ""
         self._closing = False
         self._opened = 0  # sockets ever opened: tells a reset whether its batch is whole
         self._reset_spread: asyncio.Task[None] | None = None
         self._reset_opened = 0
+        self._db: Database | None = None
         self.sessions: set[Session] = set()
 
     @property
@@ -70,7 +87,11 @@ class RealtimeService:
         return self._hub
 
     async def start(
-        self, redis: Redis, resolver: TenantResolver | None = None, base_domain: str = ""
+        self,
+        redis: Redis,
+        resolver: TenantResolver | None = None,
+        base_domain: str = "",
+        db: Database | None = None,
     ) -> None:
         """Start the hub on the process's Redis.
 
@@ -79,9 +100,13 @@ class RealtimeService:
             resolver: the tenant resolver, to end the sockets of a tenant that
                 is suspended or removed while they are open.
             base_domain: ``STELLY_BASE_DOMAIN``, to look tenants up by slug.
+            db: the database, to refuse (at subscribe) and end (at each sweep)
+                subscriptions of staff users disabled or whose tokens were
+                revoked; without it staff tokens are judged by signature alone.
         """
         self._resolver = resolver
         self._base_domain = base_domain
+        self._db = db
         self._history = HistoryReader(redis)
         self._reads = asyncio.Semaphore(self.config.max_concurrent_reads)
         self._hub = Hub(redis, on_upstream_reset=self._upstream_reset)
@@ -90,12 +115,12 @@ class RealtimeService:
 
     async def stop(self) -> None:
         """Close the remaining sockets and stop the hub."""
-        for task in (self._sweeper, self._reset_spread):
+        for task in (self._sweeper, self._reset_spread, self._recheck):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._sweeper = self._reset_spread = None
+        self._sweeper = self._reset_spread = self._recheck = None
         for session in list(self.sessions):
             session.connection.close(CLOSE_SERVICE_RESTART, "shutting_down")
         if self._hub is not None:
@@ -119,9 +144,11 @@ class RealtimeService:
             reads=self._reads,
             config=self.config,
             secret=self._secret,
+            staff_check=self._staff_check if self._db is not None else None,
         )
         self.sessions.add(session)
         self._opened += 1
+        instruments().websocket_connections.add(1)
         if self._closing:
             # the edge has stopped routing here: send the client elsewhere at once
             connection.close(CLOSE_SERVICE_RESTART, "service_restart")
@@ -174,7 +201,9 @@ class RealtimeService:
 
     async def close(self, session: Session) -> None:
         """Forget a session whose socket has ended."""
-        self.sessions.discard(session)
+        if session in self.sessions:
+            self.sessions.discard(session)
+            instruments().websocket_connections.add(-1)
         session.close()
         await session.connection.aclose()
 
@@ -189,6 +218,77 @@ class RealtimeService:
                 await self._close_refused_tenants()
             except Exception as exc:
                 _log.warning("could not re-check tenants: %s", exc)
+            try:
+                await self._end_revoked_staff()
+            except Exception as exc:
+                _log.warning("could not re-check staff users: %s", exc)
+
+    def end_staff(self, notice: StaffRevoked) -> int:
+        """End this process's subscriptions that a revoked token of the user admitted.
+
+        Only sessions of the notice's tenant are touched, and in them only
+        grants of the user with a token version below the notice's (a token
+        issued after the bump, once the account is enabled again, stays).
+
+        Returns:
+            How many subscriptions ended.
+        """
+        ended = 0
+        user = str(notice.user_id)
+        for session in list(self.sessions):
+            if session.tenant.id != notice.tenant_id:
+                continue
+            for channel, claims in list(session.staff_grants.items()):
+                if claims.sub == user and claims.ver < notice.token_version:
+                    session.revoke(channel)
+                    ended += 1
+        return ended
+
+    def recheck_staff(self) -> None:
+        """Re-check every staff grant against the database now (in the background).
+
+        Revocation notices may have been missed while pub/sub was away; one
+        re-check runs at a time.
+        """
+        if self._db is None or (self._recheck is not None and not self._recheck.done()):
+            return
+        self._recheck = asyncio.get_running_loop().create_task(
+            self._recheck_staff(), name="realtime-staff-recheck"
+        )
+
+    async def _recheck_staff(self) -> None:
+        try:
+            await self._end_revoked_staff()
+        except Exception as exc:
+            _log.warning("could not re-check staff users: %s", exc)
+
+    async def _staff_check(self, tenant: Tenant, claims: Claims) -> bool:
+        assert self._db is not None
+        return await staff_of_claims(self._db, tenant.schema, claims) is not None
+
+    async def _end_revoked_staff(self) -> None:
+        """End the subscriptions of staff users disabled (or reset) since they subscribed.
+
+        One query per tenant with staff subscriptions, per sweep.
+        """
+        if self._db is None:
+            return
+        by_tenant: dict[int, tuple[Tenant, set[int]]] = {}
+        for session in self.sessions:
+            for claims in session.staff_grants.values():
+                if claims.sub.isdigit() and len(claims.sub) <= 18:
+                    by_tenant.setdefault(session.tenant.id, (session.tenant, set()))[1].add(
+                        int(claims.sub)
+                    )
+        live: dict[int, dict[int, int]] = {}
+        for tenant_id, (tenant, user_ids) in by_tenant.items():
+            live[tenant_id] = await live_token_versions(self._db, tenant.schema, sorted(user_ids))
+        for session in list(self.sessions):
+            versions = live.get(session.tenant.id, {})
+            for channel, claims in list(session.staff_grants.items()):
+                user_id = int(claims.sub) if claims.sub.isdigit() else 0
+                if versions.get(user_id) != claims.ver:
+                    session.revoke(channel)
 
     async def _close_refused_tenants(self) -> None:
         """Close the sockets of tenants suspended (or gone) since they connected."""

@@ -12,7 +12,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
-from stelly_core.events import RETENTION_SECONDS, channel_key, validate_channel
+from stelly_core.errors import is_unavailable
+from stelly_core.events import RETENTION_SECONDS, channel_key, channel_template, validate_channel
+from stelly_core.telemetry.instruments import instruments
 
 from stelly_realtime.access import authorize_subscription
 from stelly_realtime.hub import Subscription
@@ -32,6 +34,9 @@ from stelly_realtime.protocol import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from stelly_core.auth import Claims
     from stelly_tenancy.models import Tenant
 
     from stelly_realtime.config import RealtimeConfig
@@ -56,7 +61,9 @@ class Session:
         "_hub",
         "_reads",
         "_secret",
+        "_staff_check",
         "connection",
+        "staff_grants",
         "subscriptions",
         "tenant",
     )
@@ -71,10 +78,14 @@ class Session:
         reads: asyncio.Semaphore,
         config: RealtimeConfig,
         secret: str,
+        staff_check: Callable[[Tenant, Claims], Awaitable[bool]] | None = None,
     ) -> None:
         self.connection = connection
         self.tenant = tenant
         self.subscriptions: dict[str, Subscription] = {}
+        #: the staff token's claims of each subscription a staff token admitted
+        self.staff_grants: dict[str, Claims] = {}
+        self._staff_check = staff_check
         self._hub = hub
         self._history = history
         self._reads = reads
@@ -111,9 +122,17 @@ class Session:
         for channel in list(self.subscriptions):
             self._drop(channel)
 
+    def revoke(self, channel: str) -> None:
+        """End a subscription whose staff user was disabled (or whose token was revoked)."""
+        if channel in self.subscriptions:
+            self._drop(channel)
+            self.connection.push(encode_error("invalid_token", channel))
+
     def _drop(self, channel: str) -> None:
+        self.staff_grants.pop(channel, None)
         subscription = self.subscriptions.pop(channel, None)
         if subscription is not None:
+            instruments().websocket_subscriptions.add(-1, _metric_attributes(channel))
             self._hub.discard(channel_key(self.tenant_id, channel), subscription)
 
     def _unsubscribe(self, channel: str) -> None:
@@ -137,6 +156,10 @@ class Session:
         if channel in self.subscriptions:
             self.connection.push(encode_error("already_subscribed", channel))
             return
+        if decision.staff is not None and not await self._staff_still_valid(
+            decision.staff, channel
+        ):
+            return
         if len(self.subscriptions) >= self._config.max_subscriptions:
             self.connection.push(encode_error("too_many_subscriptions", channel))
             return
@@ -150,6 +173,9 @@ class Session:
         key = channel_key(self.tenant_id, channel)
         subscription = Subscription(self.connection, channel, decision.expires_at)
         self.subscriptions[channel] = subscription
+        if decision.staff is not None:
+            self.staff_grants[channel] = decision.staff
+        instruments().websocket_subscriptions.add(1, _metric_attributes(channel))
         try:
             await self._hub.add(key, subscription)
             async with self._reads:
@@ -162,6 +188,22 @@ class Session:
         if self.subscriptions.get(channel) is not subscription:
             return  # gone meanwhile
         self._start(subscription, since, history)
+
+    async def _staff_still_valid(self, claims: Claims, channel: str) -> bool:
+        """Whether the staff token's user is active with that token version; else say why."""
+        if self._staff_check is None:
+            return True
+        try:
+            valid = await self._staff_check(self.tenant, claims)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            _log.warning("staff check for %s failed: %s", channel, exc)
+            self.connection.push(encode_error("unavailable", channel))
+            return False
+        if not valid:
+            self.connection.push(encode_error("invalid_token", channel))
+        return valid
 
     def _start(self, subscription: Subscription, since: Offset | None, history: History) -> None:
         channel = subscription.channel
@@ -185,6 +227,11 @@ class Session:
             if offset > top:
                 push(frame)
                 subscription.floor = None
+
+
+def _metric_attributes(channel: str) -> dict[str, str]:
+    """Bounded: the channel's template (``order:{id}``), never the id or the tenant."""
+    return {"messaging.destination.template": channel_template(channel)}
 
 
 def _is_valid(channel: str) -> bool:

@@ -2,7 +2,11 @@
 
 Libraries: ``argon2-cffi`` for hashing, ``PyJWT`` for tokens. Every token
 carries the tenant id (``tid``); :func:`verify_token` refuses a token minted
-for another tenant with 403, whatever else is right about it.
+for another tenant with 403, whatever else is right about it. Each kind has its
+own audience (``stelly:{kind}``), so a token of one kind (a staff access token,
+an order token, a single-use invitation or password-reset link) is never
+accepted as another. Staff tokens carry the user's token version (``ver``),
+which the staff check compares with the live row.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ __all__ = [
 
 ISSUER = "stelly"
 ALGORITHM = "HS256"
-TokenKind = Literal["staff", "order"]
+TokenKind = Literal["staff", "order", "invite", "reset"]
 
 
 class Claims(msgspec.Struct, frozen=True):
@@ -39,6 +43,10 @@ class Claims(msgspec.Struct, frozen=True):
     kind: TokenKind
     exp: int
     role: str | None = None
+    #: the staff user's token version when the token was issued
+    ver: int = 0
+    #: the single-use nonce of an invitation or reset token
+    nonce: str | None = None
 
 
 def issue_token(
@@ -49,6 +57,8 @@ def issue_token(
     kind: TokenKind,
     ttl_seconds: int,
     role: str | None = None,
+    version: int | None = None,
+    nonce: str | None = None,
 ) -> str:
     """Sign a token for one tenant.
 
@@ -56,9 +66,12 @@ def issue_token(
         secret: ``KZ_SECRET_KEY``.
         tenant_id: the tenant the token is valid on.
         subject: the staff user id, or the order id for order tokens.
-        kind: ``staff`` or ``order``; one is never accepted as the other.
+        kind: ``staff``, ``order``, ``invite`` or ``reset``; one is never
+            accepted as another.
         ttl_seconds: lifetime.
         role: the staff role.
+        version: the staff user's token version (``ver``).
+        nonce: the single-use nonce of an invitation or reset.
 
     Returns:
         The encoded JWT.
@@ -75,6 +88,10 @@ def issue_token(
     }
     if role is not None:
         payload["role"] = role
+    if version is not None:
+        payload["ver"] = version
+    if nonce is not None:
+        payload["nonce"] = nonce
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 

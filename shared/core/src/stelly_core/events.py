@@ -10,6 +10,15 @@ both are back; the relay survives either being killed, paused or restarted.
 
 Consumers (realtime) subscribe to :func:`channel_key` for live events and
 read the stream with ``XRANGE`` to recover what a client missed.
+
+Trace context (SPEC §9): an outbox row keeps the ``traceparent`` of the span
+that wrote it; the relay publishes each such row in a ``publish {channel}``
+span, child of the row's context, whose ``traceparent`` the stream entry
+holds as a field and the pub/sub message as a last member
+(``…,"data":…,"traceparent":"00-…"}``, which realtime strips before its
+clients see the event). A row without one (written before the column, or
+outside any trace) is relayed exactly as before, without a span. The relay's
+own polling is not traced: it would be two root traces a second.
 """
 
 from __future__ import annotations
@@ -21,7 +30,17 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from redis.exceptions import RedisError
+
+from stelly_core.telemetry.instruments import OUTBOX_DEPTH, OUTBOX_OLDEST_AGE, instruments
+from stelly_core.telemetry.propagation import (
+    context_from_traceparent,
+    current_traceparent,
+    is_traceparent,
+)
 
 if TYPE_CHECKING:
     import asyncpg
@@ -34,14 +53,18 @@ __all__ = [
     "RETENTION_SECONDS",
     "OutboxRelay",
     "channel_key",
+    "channel_template",
     "enqueue_event",
     "publish_event",
     "validate_channel",
 ]
 
 _log = logging.getLogger("stelly.events")
+_tracer = trace.get_tracer("stelly.events")
 
-EVENT_TYPES = frozenset({"menu.updated", "order.created", "order.updated", "image.ready"})
+EVENT_TYPES = frozenset(
+    {"menu.updated", "store.updated", "order.created", "order.updated", "image.ready"}
+)
 #: How long a channel's events stay recoverable with ``since``.
 RETENTION_SECONDS = 24 * 3600
 #: A hard cap per channel stream, whatever the window.
@@ -66,18 +89,38 @@ def channel_key(tenant_id: int, channel: str) -> str:
     return f"t:{int(tenant_id)}:ev:{validate_channel(channel)}"
 
 
-# KEYS[1] stream/pubsub key; ARGV: type (JSON string), data (JSON), min id, maxlen, ttl ms
+def channel_template(channel: str) -> str:
+    """A channel's name without its id (``order:{id}``), for span names and metrics."""
+    return "order:{id}" if channel.startswith("order:") else channel
+
+
+# KEYS[1] stream/pubsub key; ARGV: type (JSON string), data (JSON), min id, maxlen, ttl ms,
+# traceparent ('' for none: the entry and the message are then as they always were)
 _PUBLISH = """
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'type', ARGV[1], 'data', ARGV[2])
+local id
+local tail = '}'
+if ARGV[6] ~= nil and ARGV[6] ~= '' then
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'type', ARGV[1], 'data', ARGV[2],
+                  'traceparent', ARGV[6])
+  tail = ',"traceparent":"' .. ARGV[6] .. '"}'
+else
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'type', ARGV[1], 'data', ARGV[2])
+end
 redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PUBLISH', KEYS[1], '{"offset":"' .. id .. '","type":"' .. ARGV[1] .. '","data":' .. ARGV[2] .. '}')
+redis.call('PUBLISH', KEYS[1], '{"offset":"' .. id .. '","type":"' .. ARGV[1] .. '","data":' .. ARGV[2] .. tail)
 return id
 """
 
 
 async def publish_event(
-    redis: Redis, tenant_id: int, channel: str, event_type: str, data: bytes
+    redis: Redis,
+    tenant_id: int,
+    channel: str,
+    event_type: str,
+    data: bytes,
+    *,
+    traceparent: str | None = None,
 ) -> str:
     """Append an event to its channel's stream and publish it, atomically.
 
@@ -87,6 +130,8 @@ async def publish_event(
         channel: ``menu``, ``kitchen`` or ``order:{id}``.
         event_type: one of :data:`EVENT_TYPES`.
         data: the event's data, already JSON-encoded.
+        traceparent: the trace context the event carries; the active span's
+            when omitted (none when no span is active); a malformed one is dropped.
 
     Returns:
         The event's offset (its stream entry id).
@@ -94,10 +139,18 @@ async def publish_event(
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     min_id = int(time.time() * 1000) - RETENTION_SECONDS * 1000
+    carried = current_traceparent() if traceparent is None else traceparent
     script = redis.register_script(_PUBLISH)
     offset = await script(
         keys=[channel_key(tenant_id, channel)],
-        args=[event_type, data, min_id, MAX_STREAM_LENGTH, RETENTION_SECONDS * 1000],
+        args=[
+            event_type,
+            data,
+            min_id,
+            MAX_STREAM_LENGTH,
+            RETENTION_SECONDS * 1000,
+            carried if carried is not None and is_traceparent(carried) else "",
+        ],
     )
     return offset.decode() if isinstance(offset, bytes) else str(offset)
 
@@ -107,17 +160,20 @@ async def enqueue_event(
 ) -> None:
     """Record an event in the outbox, inside the caller's transaction.
 
-    It reaches Redis only if that transaction commits.
+    It reaches Redis only if that transaction commits. The row keeps the
+    active span's ``traceparent``, so its relay and delivery join the trace.
     """
     validate_channel(channel)
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     await conn.execute(
-        "INSERT INTO public.event_outbox (tenant_id, channel, type, data) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO public.event_outbox (tenant_id, channel, type, data, traceparent)"
+        " VALUES ($1, $2, $3, $4, $5)",
         tenant_id,
         channel,
         event_type,
         msgspec.json.encode(data).decode(),
+        current_traceparent(),
     )
     await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
 
@@ -147,11 +203,17 @@ class OutboxRelay:
       starts, an info with its length and backlog when it ends.
     * :meth:`stop` makes one last bounded attempt; what it cannot relay stays
       in the outbox for another replica.
+    * After a pass it counts the outbox (:meth:`measure`, once a second at
+      most) for the ``stelly.outbox.depth`` and ``stelly.outbox.oldest_age``
+      gauges, whose callbacks only read what it counted.
     """
 
     LOCK = 0x5E11_0E0E
     #: a relay transaction idle this long (a frozen process) is ended by the server
     IDLE_IN_TRANSACTION_MS = 10_000
+    #: seconds between two counts of the outbox for its gauges
+    MEASURE_EVERY = 1.0
+    MEASURE_TIMEOUT = 2.0
 
     def __init__(
         self,
@@ -179,6 +241,8 @@ class OutboxRelay:
         #: whether the last pass held the outbox's advisory lock (and so reached Redis)
         self._held_lock = False
         self._backoff = 0.0
+        self._measure_at = 0.0
+        self._measuring: asyncio.Task[None] | None = None
 
     @property
     def healthy(self) -> bool:
@@ -203,6 +267,10 @@ class OutboxRelay:
             while not task.done():
                 task.cancel()
                 await asyncio.wait({task}, timeout=0.5)
+        measuring, self._measuring = self._measuring, None
+        if measuring is not None and not measuring.done():
+            measuring.cancel()
+            await asyncio.wait({measuring}, timeout=0.5)
         await self._close_listener()
 
     def wake(self) -> None:
@@ -210,6 +278,9 @@ class OutboxRelay:
         self._wake.set()
 
     async def _run(self) -> None:
+        # this task's own queries and calls make no spans (each publish makes its own,
+        # on the row's context, which does not carry this flag)
+        otel_context.attach(otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
         while True:
             final = self._stopping.is_set()
             if not final:
@@ -218,6 +289,11 @@ class OutboxRelay:
             ok = await self._drain()
             if final:
                 return
+            if time.monotonic() >= self._measure_at and (
+                self._measuring is None or self._measuring.done()
+            ):
+                # beside the loop, not in it: a stalled PostgreSQL must not slow the relay
+                self._measuring = asyncio.create_task(self.measure(), name="outbox-measure")
             if ok:
                 await self._sleep(self._interval, self._wake, self._stopping)
             else:
@@ -313,6 +389,31 @@ class OutboxRelay:
             except Exception:
                 conn.terminate()
 
+    async def measure(self) -> None:
+        """Count the outbox for the ``stelly.outbox.*`` gauges; never raises.
+
+        After each pass (at most once per :data:`MEASURE_EVERY` seconds), whether
+        it relayed or failed: the depth matters most while Redis is down. When
+        PostgreSQL is down too the gauges keep their last values.
+        """
+        self._measure_at = time.monotonic() + self.MEASURE_EVERY
+        instruments()  # the gauges exist once the instruments are made for the provider
+        try:
+            async with asyncio.timeout(self.MEASURE_TIMEOUT), self._db.pool.acquire() as conn:
+                row = await conn.fetchrow(
+                    "SELECT count(*) AS depth, COALESCE(EXTRACT(EPOCH FROM"
+                    " clock_timestamp() - min(created_at)), 0)::float8 AS age"
+                    " FROM public.event_outbox"
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            _log.debug("outbox relay cannot measure the outbox: %s", _describe(exc))
+            return
+        assert row is not None
+        OUTBOX_DEPTH.set(row["depth"])
+        OUTBOX_OLDEST_AGE.set(max(0.0, row["age"]))
+
     async def relay_once(self) -> int:
         """Relay one batch; returns how many events went out.
 
@@ -338,7 +439,7 @@ class OutboxRelay:
             if not locked:
                 return 0
             rows = await conn.fetch(
-                "SELECT id, tenant_id, channel, type, data FROM public.event_outbox"
+                "SELECT id, tenant_id, channel, type, data, traceparent FROM public.event_outbox"
                 " ORDER BY id LIMIT $1",
                 self._batch,
             )
@@ -362,17 +463,47 @@ class OutboxRelay:
         event_type = row["type"]
         if event_type not in EVENT_TYPES:
             raise ValueError(f"unknown event type {event_type!r}")
+        key = channel_key(row["tenant_id"], row["channel"])
+        parent = context_from_traceparent(row["traceparent"])
+        if parent is None:
+            await self._send(key, event_type, row["data"], "")
+            return
+        # the row's context replaces the relay's own (which suppresses instrumentation)
+        token = otel_context.attach(parent)
+        try:
+            with _tracer.start_as_current_span(
+                f"publish {channel_template(row['channel'])}", kind=trace.SpanKind.PRODUCER
+            ) as span:
+                offset = await self._send(key, event_type, row["data"], current_traceparent() or "")
+                if span.is_recording():
+                    span.set_attributes(
+                        {
+                            "messaging.system": "redis",
+                            "messaging.operation.name": "publish",
+                            "messaging.operation.type": "send",
+                            "messaging.destination.name": key,
+                            "messaging.destination.template": channel_template(row["channel"]),
+                            "messaging.message.id": offset,
+                            "stelly.event.type": event_type,
+                        }
+                    )
+        finally:
+            otel_context.detach(token)
+
+    async def _send(self, key: str, event_type: str, data: str, traceparent: str) -> str:
         min_id = int(time.time() * 1000) - RETENTION_SECONDS * 1000
-        await self._script(
-            keys=[channel_key(row["tenant_id"], row["channel"])],
+        offset = await self._script(
+            keys=[key],
             args=[
                 event_type,
-                row["data"].encode(),
+                data.encode(),
                 min_id,
                 MAX_STREAM_LENGTH,
                 RETENTION_SECONDS * 1000,
+                traceparent,
             ],
         )
+        return offset.decode() if isinstance(offset, bytes) else str(offset)
 
 
 def _describe(exc: BaseException) -> str:

@@ -2,7 +2,9 @@
 
 The generic cell rate algorithm stores one timestamp per key, allows bursts
 up to ``limit`` and spaces the rest evenly over ``period``; the script answers
-whether this hit is allowed and, if not, how long to wait.
+whether this hit is allowed and, if not, how long to wait. A refused hit
+counts in ``stelly.ratelimit.refusals`` by rule name (rule names are
+constants in code, so the attribute is bounded).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from stelly_core.cachekeys import tenant_key
+from stelly_core.cachekeys import platform_key, tenant_key
+from stelly_core.telemetry.instruments import instruments
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -94,11 +97,30 @@ class RateLimiter:
         Returns:
             The verdict with the seconds to wait when refused.
         """
+        key = tenant_key(tenant_id, "rl", limit.name, _client_part(client))
+        return await self._hit_key(limit, key, cost)
+
+    async def hit_platform(self, limit: RateLimit, client: str, cost: int = 1) -> RateVerdict:
+        """Count one hit of a rule that belongs to no tenant (the platform console's logins).
+
+        Args:
+            limit: the rule.
+            client: who is counted (an address, an e-mail).
+            cost: how many hits this counts for; ``0`` only checks.
+
+        Returns:
+            The verdict with the seconds to wait when refused.
+        """
+        return await self._hit_key(
+            limit, platform_key("rl", limit.name, _client_part(client)), cost
+        )
+
+    async def _hit_key(self, limit: RateLimit, key: str, cost: int) -> RateVerdict:
         interval = limit.period * 1000 / limit.limit
         tolerance = interval * (limit.limit - 1)
-        safe_client = _client_part(client)
-        key = tenant_key(tenant_id, "rl", limit.name, safe_client)
         allowed, wait_ms = await self._script(
             keys=[key], args=[round(interval), round(tolerance), cost]
         )
+        if not allowed and cost > 0:  # a check (cost 0) refuses nothing by itself
+            instruments().rate_limit_refusals.add(1, {"stelly.ratelimit.rule": limit.name})
         return RateVerdict(bool(allowed), 0 if allowed else max(1, math.ceil(int(wait_ms) / 1000)))

@@ -7,6 +7,9 @@ and starts :meth:`Lifecycle.drain`; uvicorn's own shutdown (stop accepting,
 finish in-flight requests within ``timeout_graceful_shutdown`` =
 ``shutdown_seconds``, lifespan shutdown) starts when the drain is over. A
 signal after that is uvicorn's own: SIGINT forces the exit.
+
+uvicorn writes no access lines and configures no logging of its own: the
+request line and the log format are :mod:`stelly_core.telemetry`'s.
 """
 
 from __future__ import annotations
@@ -68,4 +71,7 @@ def serve(app: Any, lifecycle: Lifecycle, *, host: str, port: int, **options: An
         port: the TCP port.
         **options: further :class:`uvicorn.Config` options.
     """
+    # the telemetry's request line replaces the access log; its root handler formats uvicorn's lines
+    options.setdefault("access_log", False)
+    options.setdefault("log_config", None)
     DrainingServer(uvicorn.Config(app, host=host, port=port, **options), lifecycle).run()

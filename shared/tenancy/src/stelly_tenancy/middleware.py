@@ -11,12 +11,14 @@ excluded by path.
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from stelly_core.asgi import first_headers
 from stelly_core.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS, is_unavailable, problem_body
+from stelly_core.telemetry.context import set_tenant
 
 from stelly_tenancy.hosts import judge_edge
 
@@ -37,7 +39,12 @@ if TYPE_CHECKING:
 
 __all__ = ["HEALTH_PATHS", "TenancyMiddleware", "client_ip", "current_tenant", "tenant_host"]
 
-HEALTH_PATHS = ("^/healthz$", "^/readyz$")
+#: Probes and the metrics scrape: outside tenancy, answered on any host.
+HEALTH_PATHS = ("^/healthz$", "^/readyz$", "^/metrics$")
+#: The same paths for an exact comparison (each pattern above is ``^path$``).
+_EXCLUDED_PATHS = frozenset(pattern.strip("^$") for pattern in HEALTH_PATHS)
+if any(re.escape(path) != path for path in _EXCLUDED_PATHS):  # pragma: no cover
+    raise RuntimeError("HEALTH_PATHS must be exact paths (^path$) for TenancyMiddleware")
 _log = logging.getLogger("stelly.tenancy")
 WS_POLICY_VIOLATION = 1008
 
@@ -68,6 +75,24 @@ class TenancyMiddleware(ASGIMiddleware):
     def __init__(self, resolver: TenantResolver, policy: EdgePolicy) -> None:
         self.resolver = resolver
         self.policy = policy
+
+    def __call__(self, app: ASGIApp) -> ASGIApp:
+        """The middleware around one route's app: :meth:`handle` unless the path is a probe.
+
+        Litestar's generic wrapper would search ``exclude_path_pattern`` with a
+        regular expression on every request; the probe paths are exact, so a
+        set lookup decides the same. Route middleware only ever sees HTTP and
+        WebSocket scopes (the ``scopes`` above).
+        """
+        handle = self.handle
+
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["path"] in _EXCLUDED_PATHS:
+                await app(scope, receive, send)
+            else:
+                await handle(scope, receive, send, app)
+
+        return middleware
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         peer = scope.get("client")
@@ -119,6 +144,7 @@ class TenancyMiddleware(ASGIMiddleware):
         state["tenant"] = tenant
         state["client_ip"] = verdict.client_ip
         state["tenant_host"] = verdict.host
+        set_tenant(tenant.slug)  # for the spans and log lines of this request
         await next_app(scope, receive, send)
 
 

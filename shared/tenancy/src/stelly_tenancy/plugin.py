@@ -24,6 +24,7 @@ from stelly_core.lifecycle import Lifecycle
 from stelly_core.localstack import database_url, redis_url
 from stelly_core.redis import connect_redis
 from stelly_core.settings import Environment
+from stelly_core.telemetry.plugin import TelemetryPlugin
 
 from stelly_tenancy.hosts import EdgePolicy
 from stelly_tenancy.invalidation import InvalidationListener
@@ -121,8 +122,10 @@ class _LazyResolver:
     def __init__(self, context: ServiceContext) -> None:
         self._context = context
 
-    async def resolve(self, host: str) -> Tenant | None:
-        return await self._context.resolver.resolve(host)
+    @property
+    def resolve(self) -> Callable[[str], Awaitable[Tenant | None]]:
+        # the started resolver's own method: no extra coroutine on every request
+        return self._context.resolver.resolve
 
 
 class TenancyPlugin(InitPluginProtocol):
@@ -156,6 +159,8 @@ class TenancyPlugin(InitPluginProtocol):
         app_config.route_handlers.append(
             health_router(context.readiness_checks, lambda: lifecycle.draining)
         )
+        # the server span, request line and /metrics of the process's telemetry
+        TelemetryPlugin().on_app_init(app_config)
         app_config.state["context"] = context
         app_config.state["lifecycle"] = lifecycle
 

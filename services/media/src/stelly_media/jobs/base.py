@@ -18,11 +18,19 @@ from __future__ import annotations
 import abc
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 
-__all__ = ["ImageJob", "JobQueue", "MalformedJob", "ReceivedJob", "decode_job", "encode_job"]
+__all__ = [
+    "ImageJob",
+    "JobQueue",
+    "MalformedJob",
+    "QueueDepth",
+    "ReceivedJob",
+    "decode_job",
+    "encode_job",
+]
 
 
 class ImageJob(msgspec.Struct, frozen=True):
@@ -55,17 +63,31 @@ class ReceivedJob:
     """One delivery of a message: what it says and how often it was delivered.
 
     ``job`` is ``None`` when the message could not be decoded (it can only be
-    dead-lettered); ``raw`` is the message body; ``handle`` is the backend's.
+    dead-lettered); ``raw`` is the message body; ``handle`` is the backend's;
+    ``traceparent`` is the trace context the message carried, as it came
+    (:mod:`stelly_media.jobs.tracing` reads it, ignoring a malformed one).
     """
 
     raw: bytes
     delivery_count: int
     handle: Any
     job: ImageJob | None = field(default=None)
+    traceparent: str | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDepth:
+    """Jobs in the queue: ``waiting`` for a worker, ``pending`` (held by one, unsettled)."""
+
+    waiting: int
+    pending: int
 
 
 class JobQueue(abc.ABC):
     """A queue of image jobs with explicit settlement."""
+
+    #: the backend's ``messaging.system`` (metric attribute)
+    messaging_system: ClassVar[str] = "unknown"
 
     @abc.abstractmethod
     async def enqueue(self, job: ImageJob) -> None:
@@ -105,9 +127,19 @@ class JobQueue(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional for backends
         """Release connections."""
 
-    def decode(self, raw: bytes, delivery_count: int, handle: Any) -> ReceivedJob:
+    async def depth(self) -> QueueDepth | None:
+        """How many jobs the queue holds, for the ``stelly.queue.depth`` gauge.
+
+        ``None`` where the backend cannot tell cheaply with the worker's rights
+        (Service Bus: counting needs the management plane).
+        """
+        return None
+
+    def decode(
+        self, raw: bytes, delivery_count: int, handle: Any, traceparent: str | None = None
+    ) -> ReceivedJob:
         try:
             job: ImageJob | None = decode_job(raw)
         except MalformedJob:
             job = None
-        return ReceivedJob(raw, delivery_count, handle, job)
+        return ReceivedJob(raw, delivery_count, handle, job, traceparent)

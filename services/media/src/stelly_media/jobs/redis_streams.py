@@ -27,6 +27,9 @@ takeover's increment leaves it where it was before this delivery, and hand-
 backs never push a job toward the dead-letter stream. It is one Lua call
 that first checks that the entry is still pending *here*, so a hand-back
 never disturbs an entry another worker has taken since.
+
+An entry carries the sender's trace context in a ``traceparent`` field
+(:mod:`stelly_media.jobs.tracing`); entries without one are read as before.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import ResponseError
 from stelly_core.cachekeys import platform_key
 
-from stelly_media.jobs.base import ImageJob, JobQueue, ReceivedJob, encode_job
+from stelly_media.jobs.base import ImageJob, JobQueue, QueueDepth, ReceivedJob, encode_job
+from stelly_media.jobs.tracing import carried_traceparent, sending_job
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -77,6 +81,8 @@ def default_consumer() -> str:
 class RedisStreamQueue(JobQueue):
     """:class:`JobQueue` on Redis Streams."""
 
+    messaging_system = "redis"
+
     def __init__(
         self,
         redis: Redis,
@@ -110,7 +116,11 @@ class RedisStreamQueue(JobQueue):
 
     async def enqueue(self, job: ImageJob) -> None:
         await self._ensure_group()
-        await self._redis.xadd(self.stream, {"job": encode_job(job)})
+        with sending_job("redis") as traceparent:
+            fields = {"job": encode_job(job)}
+            if traceparent is not None:
+                fields["traceparent"] = traceparent.encode()
+            await self._redis.xadd(self.stream, fields)  # type: ignore[arg-type]
 
     async def _deliveries(self, entry_id: Any) -> int:
         pending = await self._redis.xpending_range(
@@ -176,7 +186,10 @@ class RedisStreamQueue(JobQueue):
                 await self._redis.xack(self.stream, GROUP, entry_id)
                 break
             received = self.decode(
-                fields.get(b"job", b""), await self._deliveries(entry_id), entry_id
+                fields.get(b"job", b""),
+                await self._deliveries(entry_id),
+                entry_id,
+                carried_traceparent(fields.get(b"traceparent")),
             )
             return received, entry_id
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -186,7 +199,8 @@ class RedisStreamQueue(JobQueue):
             response, newest = await pipe.execute()
         for _stream, stream_entries in response or []:
             for entry_id, fields in stream_entries:
-                return self.decode(fields.get(b"job", b""), 1, entry_id), entry_id
+                traceparent = carried_traceparent(fields.get(b"traceparent"))
+                return self.decode(fields.get(b"job", b""), 1, entry_id, traceparent), entry_id
         return None, newest[0][0] if newest else b"0-0"
 
     async def complete(self, received: ReceivedJob) -> None:
@@ -223,3 +237,14 @@ class RedisStreamQueue(JobQueue):
         await self._redis.xclaim(
             self.stream, GROUP, self.consumer, 0, [received.handle], justid=True
         )
+
+    async def depth(self) -> QueueDepth:
+        # a settled entry is deleted, so the stream holds exactly the unsettled jobs
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(self.stream)
+            pipe.xpending(self.stream, GROUP)
+            length, pending = await pipe.execute(raise_on_error=False)
+        if isinstance(length, Exception):
+            raise length
+        held = 0 if isinstance(pending, Exception) else int(pending["pending"])  # no group yet
+        return QueueDepth(waiting=max(0, int(length) - held), pending=held)

@@ -13,9 +13,10 @@ message's deliveries (the queue allows 10, the worker 5 by default). A
 receive cancelled while it waits may, as with any ``max_wait_time`` that
 runs out, leave a message it had just locked unseen: that message comes
 back when its lock expires (``lockDuration``, 1 minute in ``infra/``).
-The client authenticates with the managed identity
-(``STELLY_SERVICEBUS_NAMESPACE``) or a connection string
-(``STELLY_SERVICEBUS_CONNECTION_STRING``).
+A message carries the sender's trace context as the application property
+``traceparent`` (:mod:`stelly_media.jobs.tracing`). The client
+authenticates with the managed identity (``STELLY_SERVICEBUS_NAMESPACE``)
+or a connection string (``STELLY_SERVICEBUS_CONNECTION_STRING``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from stelly_media.jobs.base import ImageJob, JobQueue, ReceivedJob, encode_job
+from stelly_media.jobs.tracing import carried_traceparent, sending_job
 
 if TYPE_CHECKING:
     from stelly_core.settings import Settings
@@ -47,6 +49,8 @@ class ServiceBusJobQueue(JobQueue):
         sender: a ``ServiceBusSender`` (async) of the queue.
         client: the ``ServiceBusClient`` to close with the queue, if owned.
     """
+
+    messaging_system = "servicebus"
 
     def __init__(self, receiver: Any, sender: Any, client: Any = None) -> None:
         self._receiver = receiver
@@ -84,9 +88,16 @@ class ServiceBusJobQueue(JobQueue):
     async def enqueue(self, job: ImageJob) -> None:
         from azure.servicebus import ServiceBusMessage
 
-        await self._sender.send_messages(
-            ServiceBusMessage(encode_job(job), content_type="application/json")
-        )
+        with sending_job("servicebus") as traceparent:
+            await self._sender.send_messages(
+                ServiceBusMessage(
+                    encode_job(job),
+                    content_type="application/json",
+                    application_properties=(
+                        {"traceparent": traceparent} if traceparent is not None else None
+                    ),
+                )
+            )
 
     async def receive(self, wait_seconds: float) -> ReceivedJob | None:
         messages = await self._receiver.receive_messages(
@@ -96,7 +107,12 @@ class ServiceBusJobQueue(JobQueue):
             return None
         message = messages[0]
         raw = b"".join(bytes(part) for part in message.body)
-        return self.decode(raw, int(message.delivery_count or 0) or 1, message)
+        # received property keys and string values are bytes
+        properties = getattr(message, "application_properties", None) or {}
+        traceparent = carried_traceparent(
+            properties.get(b"traceparent", properties.get("traceparent"))
+        )
+        return self.decode(raw, int(message.delivery_count or 0) or 1, message, traceparent)
 
     async def complete(self, received: ReceivedJob) -> None:
         await self._receiver.complete_message(received.handle)

@@ -93,22 +93,26 @@ class CachedMenu:
 
     def response(self, *, not_modified: bool) -> ASGIApp:
         """This menu as a whole HTTP response (an ASGI app): 200 with the body, or 304."""
+
+        async def send_response(scope: Scope, receive: Receive, send: Send) -> None:
+            await self.send(send, not_modified=not_modified)
+
+        return send_response
+
+    async def send(self, send: Send, *, not_modified: bool) -> None:
+        """Send this menu as the whole HTTP response: 200 with the body, or 304."""
         start: HTTPResponseStartEvent = {
             "type": "http.response.start",
             "status": 304 if not_modified else 200,
             "headers": list(self.headers_304 if not_modified else self.headers_200),
         }
+        await send(start)
         body: HTTPResponseBodyEvent = {
             "type": "http.response.body",
             "body": b"" if not_modified else self.body,
             "more_body": False,
         }
-
-        async def send_response(scope: Scope, receive: Receive, send: Send) -> None:
-            await send(start)
-            await send(body)
-
-        return send_response
+        await send(body)
 
 
 def encode_menu(menu: Menu) -> CachedMenu:

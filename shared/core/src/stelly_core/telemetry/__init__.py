@@ -1,0 +1,1 @@
+"""OpenTelemetry for every Stelly process: setup, propagation across hops."""

@@ -1,0 +1,43 @@
+"""The configuration of the server middleware, as Litestar's OpenTelemetry plugin takes it.
+
+A subclass of the plugin's :class:`~litestar.plugins.opentelemetry.OpenTelemetryConfig`
+whose ``middleware`` is :class:`~stelly_core.telemetry.middleware.ServerTelemetryMiddleware`:
+appended to an app's middleware, Litestar lifts it out of the per-route
+stack and wraps the whole app with it (its OpenTelemetry plugin does that for
+any subclass of its middleware class).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from litestar.plugins.opentelemetry import (
+    OpenTelemetryConfig,
+    OpenTelemetryInstrumentationMiddleware,
+)
+
+from stelly_core.telemetry.httpmetrics import HttpServerMetrics
+from stelly_core.telemetry.middleware import ServerTelemetryMiddleware
+
+if TYPE_CHECKING:
+    from stelly_core.telemetry.requestlog import RequestLog
+
+__all__ = ["ServerTelemetryConfig"]
+
+
+@dataclass
+class ServerTelemetryConfig(OpenTelemetryConfig):
+    """The tracer (``None``: no spans), the request log (``None``: no lines) and the metrics.
+
+    The middleware makes the root sampling decision itself and asks the
+    tracer only for spans it records, so the tracer's sampler is ALWAYS_ON.
+    """
+
+    #: the share of requests without a caller's decision that get a recorded span
+    sample_ratio: float = field(default=1.0)
+    request_log: RequestLog | None = field(default=None)
+    http_metrics: HttpServerMetrics = field(default_factory=HttpServerMetrics)
+    middleware_class: type[OpenTelemetryInstrumentationMiddleware] = field(
+        default=ServerTelemetryMiddleware
+    )

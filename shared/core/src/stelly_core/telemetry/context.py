@@ -1,0 +1,51 @@
+"""The request a task is serving: its id and tenant, for spans and log lines.
+
+The server middleware sets one :class:`RequestContext` per request (HTTP or
+WebSocket) in a context variable; the tenancy middleware fills in the
+tenant once it is resolved (:func:`set_tenant`). Tasks started while
+serving the request inherit it. The span processor and the log filter
+read it; metric attributes never do (a tenant or an id must never become a
+label). Outside a request there is none, and readers use ``None``.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from random import getrandbits
+
+__all__ = ["REQUEST_CONTEXT", "RequestContext", "current_request", "new_request_id", "set_tenant"]
+
+
+class RequestContext:
+    """The request id and the tenant slug of one request (the slug may come later)."""
+
+    __slots__ = ("request_id", "tenant")
+
+    def __init__(self, request_id: str, tenant: str | None = None) -> None:
+        self.request_id = request_id
+        self.tenant = tenant
+
+
+REQUEST_CONTEXT: ContextVar[RequestContext | None] = ContextVar(
+    "stelly_request_context", default=None
+)
+
+
+def current_request() -> RequestContext | None:
+    """The request this task is serving, if any."""
+    return REQUEST_CONTEXT.get()
+
+
+def set_tenant(slug: str) -> None:
+    """Record the resolved tenant on the current request (no-op outside one)."""
+    request = REQUEST_CONTEXT.get()
+    if request is not None:
+        request.tenant = slug
+
+
+def new_request_id() -> str:
+    """A fresh request id: 32 hex digits, like the gateway's ``uuid4().hex``.
+
+    Not a secret (it is logged and echoed), so the fast PRNG, not a syscall.
+    """
+    return f"{getrandbits(128):032x}"

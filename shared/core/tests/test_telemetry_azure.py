@@ -1,0 +1,67 @@
+"""Application Insights wiring: the Azure Monitor distro for metrics and logs, our tracer for spans.
+
+Application Insights cannot run locally, so the connection string names a
+closed local port: these tests check what is wired (in a child process, as
+the distro sets process-wide providers), not that telemetry arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+SCRIPT = """
+import json, logging
+from opentelemetry import metrics, trace
+from opentelemetry.instrumentation.requests import RequestsInstrumentor
+from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from stelly_core.telemetry.setup import configure_telemetry
+telemetry = configure_telemetry("stelly-menu")
+provider = telemetry.tracer_provider
+exporters = [
+    type(p.span_exporter).__name__
+    for p in provider._active_span_processor._span_processors
+    if isinstance(p, BatchSpanProcessor)
+]
+readers = [type(r).__name__ for r in telemetry.meter_provider._metric_readers]
+print(json.dumps({
+    "exporters": exporters,
+    "sampler": provider.sampler.get_description(),
+    "readers": readers,
+    "global_meter_provider": metrics.get_meter_provider() is telemetry.meter_provider,
+    "requests_instrumented": RequestsInstrumentor().is_instrumented_by_opentelemetry,
+    "redis_instrumented": RedisInstrumentor().is_instrumented_by_opentelemetry,
+    "service": provider.resource.attributes["service.name"],
+    "azure_level": logging.getLogger("azure").getEffectiveLevel(),
+}))
+"""
+
+
+def test_the_distro_exports_and_our_sampler_decides() -> None:
+    env = {
+        **os.environ,
+        "APPLICATIONINSIGHTS_CONNECTION_STRING": (
+            "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
+            "IngestionEndpoint=http://127.0.0.1:9/"
+        ),
+        "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",
+        "STELLY_TRACE_SAMPLE_RATIO": "0.25",
+    }
+    env.pop("STELLY_TRACE_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    wired = json.loads(done.stdout.strip().splitlines()[-1])
+    assert wired["exporters"] == ["AzureMonitorTraceExporter"]
+    assert wired["sampler"].startswith("ParentBased{root:TraceIdRatioBased{0.25},")
+    assert "PrometheusMetricReader" in wired["readers"]
+    assert "PeriodicExportingMetricReader" in wired["readers"]  # the distro's, to App Insights
+    assert wired["global_meter_provider"] is True
+    assert wired["requests_instrumented"] is False  # the distro's own instrumentations are off
+    assert wired["redis_instrumented"] is True  # ours are on
+    assert wired["service"] == "stelly-menu"
+    assert wired["azure_level"] == 30
