@@ -5,7 +5,10 @@ original in Blob Storage, writes them next to it, and marks the image
 ``ready`` with an ``image.ready`` event in the same transaction. Jobs are
 at-least-once, so every step is idempotent: blobs are overwritten with the
 same bytes, and only the first completion flips the status and emits the
-event. An attempt that fails is retried; a job delivered ``max_deliveries``
+event. An attempt that fails is retried; one that failed because PostgreSQL
+or Redis was unavailable is handed back after ``OUTAGE_RETRY_SECONDS``, not
+counted as a delivery, so an outage neither delays it by ``claim_idle`` nor
+dead-letters it. A job delivered ``max_deliveries``
 times without success (including one whose worker keeps dying) goes to the
 dead-letter queue and its image to ``failed``.
 
@@ -23,6 +26,16 @@ Stopping (SIGTERM, SPEC §8) drains the worker:
   cut short.
 - The outbox relay stops (flushing what the last job committed) only after
   the last job has settled.
+
+Metrics: each delivery's handling, settlement included, is one
+``messaging.process.duration`` observation (``error.type`` when handling
+raised); the loop counts the queue every few seconds for ``stelly.queue.depth``.
+
+Memory stays flat from job to job (:mod:`stelly_media.memory`): ``main``
+limits malloc arenas and fixes the mmap threshold before any thread starts,
+every job ends with ``malloc_trim``, and libvips keeps no operation cache
+(:func:`~stelly_media.variants.configure_libvips`). Nothing needs to be set
+in the environment before the process starts.
 """
 
 from __future__ import annotations
@@ -33,15 +46,22 @@ import contextlib
 import logging
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
+from opentelemetry import trace
+from opentelemetry.trace import StatusCode
+from stelly_core.errors import is_unavailable
 from stelly_core.events import OutboxRelay, enqueue_event
 from stelly_core.lifecycle import Lifecycle
+from stelly_core.telemetry.instruments import MEDIA_QUEUE_DEPTH, instruments
 from stelly_tenancy.registry import TENANT_COLUMNS, row_to_tenant
 
 from stelly_media.images import ImageStatus, fetch_image, mark_failed, mark_ready, variant_urls
+from stelly_media.jobs.tracing import JOB_DESTINATION, working_on
+from stelly_media.memory import release_memory, tune_allocator
 from stelly_media.storage import original_name, variant_name
 from stelly_media.variants import configure_libvips, render_variants
 
@@ -53,13 +73,17 @@ if TYPE_CHECKING:
     from stelly_media.jobs import ImageJob, JobQueue, ReceivedJob
     from stelly_media.storage import BlobStore
 
-__all__ = ["SHUTDOWN_MARGIN", "Worker", "main"]
+__all__ = ["OUTAGE_RETRY_SECONDS", "QUEUE_MEASURE_EVERY", "SHUTDOWN_MARGIN", "Worker", "main"]
 
 _log = logging.getLogger("stelly.media.worker")
 
 #: Seconds of ``STELLY_SHUTDOWN_SECONDS`` kept for what follows the job in hand:
 #: cancelling it, handing it back, flushing the relay, closing connections.
 SHUTDOWN_MARGIN = 5.0
+#: Seconds between two counts of the queue for ``stelly.queue.depth``.
+QUEUE_MEASURE_EVERY = 5.0
+#: A job that met a PostgreSQL or Redis outage goes back to the queue after this pause.
+OUTAGE_RETRY_SECONDS = 1.0
 #: Seconds a cancelled job gets to unwind before it is abandoned.
 _CANCEL_GRACE = 1.0
 
@@ -93,12 +117,20 @@ class Worker:
         self.finish_within = finish_within
         self.pause_file = pause_file
         self.relay = OutboxRelay(db, redis)
+        self._queue_attributes = {
+            "messaging.system": queue.messaging_system,
+            "messaging.destination.name": JOB_DESTINATION,
+        }
+        self._job_attributes = {**self._queue_attributes, "messaging.operation.name": "process"}
+        self._measure_at = 0.0
 
     async def run(self, stop: asyncio.Event, *, poll: float = 2.0) -> None:
         """Work until ``stop`` is set, then drain (see the module docstring)."""
         self.relay.start()
         try:
             while not stop.is_set():
+                if time.monotonic() >= self._measure_at:
+                    await self.measure_queue()
                 try:
                     received = await self._receive(stop, poll)
                 except Exception as exc:
@@ -136,8 +168,45 @@ class Worker:
     async def handle(self, received: ReceivedJob, stop: asyncio.Event | None = None) -> None:
         """One delivery: work it, then complete, retry, dead-letter or hand it back.
 
-        Once ``stop`` is set, the work has ``finish_within`` seconds left.
+        Once ``stop`` is set, the work has ``finish_within`` seconds left. It all
+        happens in the job's span, which continues the upload's trace (the
+        ``image.ready`` event written meanwhile carries it on).
         """
+        started = time.perf_counter()
+        error: str | None = None
+        try:
+            with working_on(received):
+                await self._handle(received, stop)
+        except BaseException as exc:
+            error = type(exc).__qualname__
+            raise
+        finally:
+            attributes = self._job_attributes
+            if error is not None:
+                attributes = {**attributes, "error.type": error}
+            instruments().job_duration.record(time.perf_counter() - started, attributes)
+            release_memory()  # what the job freed goes back to the system (stelly_media.memory)
+
+    async def measure_queue(self) -> None:
+        """Refresh the ``stelly.queue.depth`` gauge from the queue; never raises.
+
+        Called from the work loop every :data:`QUEUE_MEASURE_EVERY` seconds,
+        never from the gauge's callback (which must not do I/O).
+        """
+        self._measure_at = time.monotonic() + QUEUE_MEASURE_EVERY
+        instruments()  # the gauge exists once the instruments are made for the provider
+        try:
+            async with asyncio.timeout(2.0):
+                depth = await self.queue.depth()
+        except Exception as exc:
+            _log.debug("cannot measure the job queue: %s", exc)
+            return
+        if depth is not None:
+            base = self._queue_attributes
+            MEDIA_QUEUE_DEPTH.set(depth.waiting, {**base, "stelly.queue.state": "waiting"})
+            MEDIA_QUEUE_DEPTH.set(depth.pending, {**base, "stelly.queue.state": "pending"})
+
+    async def _handle(self, received: ReceivedJob, stop: asyncio.Event | None) -> None:
         job = received.job
         if job is None:
             await self.give_up(received, "malformed job message")
@@ -151,6 +220,9 @@ class Worker:
             finished = await self._process_until_stopped(job, stop)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            trace.get_current_span().set_status(StatusCode.ERROR, reason)
+            if is_unavailable(exc) and await self._hand_back_after_outage(received, reason, stop):
+                return
             _log.warning("job %s failed (delivery %d): %s", job, received.delivery_count, reason)
             if received.delivery_count >= self.max_deliveries:
                 await self.give_up(received, reason)
@@ -192,6 +264,32 @@ class Worker:
         if work.cancelled() or not work.done():
             return False
         work.result()
+        return True
+
+    async def _hand_back_after_outage(
+        self, received: ReceivedJob, reason: str, stop: asyncio.Event | None
+    ) -> bool:
+        """Give a job that met a dependency outage back after a short pause.
+
+        PostgreSQL restarting or Redis failing over is not the job's fault:
+        the job goes back to the queue (its delivery not counted on Redis
+        Streams) and is retried within seconds, instead of waiting out
+        ``claim_idle`` as a failed attempt does, and an outage never
+        dead-letters it. ``False`` when the hand-back itself failed (the
+        dependency is still away): then the job stays pending like any
+        failed attempt and is taken again after ``claim_idle``.
+        """
+        _log.info("job %s met an outage, retrying shortly: %s", received.job, reason)
+        if stop is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), OUTAGE_RETRY_SECONDS)
+        else:
+            await asyncio.sleep(OUTAGE_RETRY_SECONDS)
+        try:
+            await self.hand_back(received, f"dependency unavailable: {reason}")
+        except Exception as exc:
+            _log.warning("handing back job %s failed: %s", received.job, exc)
+            return False
         return True
 
     async def hand_back(self, received: ReceivedJob, why: str) -> None:
@@ -346,7 +444,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pause-file", type=Path, help=argparse.SUPPRESS)  # tests only
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    tune_allocator()  # before any thread exists (stelly_media.memory)
+    from stelly_core.settings import SettingsError
+    from stelly_core.telemetry.setup import configure_telemetry
+
+    try:
+        configure_telemetry("stelly-worker")
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return asyncio.run(_serve(args))
 
 
