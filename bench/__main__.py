@@ -11,7 +11,7 @@ import argparse
 import subprocess
 import sys
 
-SECTIONS = ["tenancy", "media", "gateway", "menu", "realtime"]
+SECTIONS = ["tenancy", "media", "worker", "gateway", "menu", "realtime"]
 
 
 def main() -> int:

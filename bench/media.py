@@ -14,7 +14,9 @@ Inputs, generated here: a 12 MP and a 40 MP JPEG and a 12 MP PNG. Each
 rounds and each keeps its best rate.
 
 Targets: never slower than Pillow on JPEG, >= 2x on PNG, worker peak RSS
-under 150 MB on the 40 MP JPEG.
+under 150 MB on the 40 MP JPEG. These are fresh processes with the worker's
+allocator and libvips settings; ``bench.worker`` measures a long-running
+worker after a burst.
 """
 
 from __future__ import annotations
@@ -123,8 +125,10 @@ PIPELINES = {
 def _child(pipeline: str, path: Path, repeat: int) -> int:
     run = PIPELINES[pipeline]
     if pipeline.startswith("vips"):
+        from stelly_media.memory import tune_allocator
         from stelly_media.variants import configure_libvips
 
+        tune_allocator()  # as the worker's main does, before any thread exists
         configure_libvips()
     run(path)  # warm-up: imports, codec tables
     started = time.perf_counter()
