@@ -344,46 +344,15 @@ async def _grow_menu(db: Any, tenant: Any, copies: int) -> None:
     The demo menu encodes to ~3.4 kB; issue 15's figures are for a ~28 kB
     menu, where sending the body weighs as it does for a real store.
     """
-    from stelly_menu.demo import DEMO_MENUS
+    from stelly_menu.demo import DEMO_MENUS, insert_category
     from stelly_menu.domain.menu.services import bump_menu_version
 
     async with db.tenant(tenant.schema) as conn:
         position = await conn.fetchval("SELECT count(*) FROM categories")
         for copy in range(2, copies + 2):
             for category, items in DEMO_MENUS["pizza"]:
-                category_id = await conn.fetchval(
-                    "INSERT INTO categories (name, position) VALUES ($1, $2) RETURNING id",
-                    f"{category} {copy}",
-                    position,
-                )
+                await insert_category(conn, f"{category} {copy}", position, items)
                 position += 1
-                for ipos, item in enumerate(items):
-                    item_id = await conn.fetchval(
-                        "INSERT INTO items (category_id, name, description, price, available,"
-                        " tags, position) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                        category_id,
-                        item["name"],
-                        item["description"],
-                        item["price"],
-                        item.get("available", True),
-                        item.get("tags", []),
-                        ipos,
-                    )
-                    for gpos, group in enumerate(item.get("groups", [])):
-                        group_id = await conn.fetchval(
-                            "INSERT INTO modifier_groups (item_id, name, min, max, position)"
-                            " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                            item_id,
-                            group["name"],
-                            group["min"],
-                            group["max"],
-                            gpos,
-                        )
-                        await conn.executemany(
-                            "INSERT INTO modifier_options (group_id, name, price, position)"
-                            " VALUES ($1, $2, $3, $4)",
-                            [(group_id, n, p, o) for o, (n, p) in enumerate(group["options"])],
-                        )
         await bump_menu_version(conn, tenant.id)
 
 

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from stelly_menu.domain.menu.services import bump_menu_version
 
 if TYPE_CHECKING:
-    from stelly_core.db import Database
+    from collections.abc import Mapping, Sequence
+
+    from stelly_core.db import Database, DbConnection
     from stelly_tenancy.models import Tenant
 
-__all__ = ["DEMO_MENUS", "seed"]
+__all__ = ["DEMO_MENUS", "insert_category", "seed"]
 
 Item = dict[str, Any]
 
@@ -220,6 +222,45 @@ DEMO_MENUS: dict[str, list[tuple[str, list[Item]]]] = {
 }
 
 
+async def insert_category(
+    conn: DbConnection, name: str, position: int, items: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert one category of a demo menu with its items, modifier groups and options.
+
+    Runs in the caller's tenant transaction; the caller bumps the menu version.
+    """
+    category_id = await conn.fetchval(
+        "INSERT INTO categories (name, position) VALUES ($1, $2) RETURNING id", name, position
+    )
+    for ipos, item in enumerate(items):
+        item_id = await conn.fetchval(
+            "INSERT INTO items (category_id, name, description, price, available, tags,"
+            " position) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            category_id,
+            item["name"],
+            item["description"],
+            item["price"],
+            item.get("available", True),
+            item.get("tags", []),
+            ipos,
+        )
+        for gpos, group in enumerate(item.get("groups", [])):
+            group_id = await conn.fetchval(
+                "INSERT INTO modifier_groups (item_id, name, min, max, position)"
+                " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                item_id,
+                group["name"],
+                group["min"],
+                group["max"],
+                gpos,
+            )
+            await conn.executemany(
+                "INSERT INTO modifier_options (group_id, name, price, position)"
+                " VALUES ($1, $2, $3, $4)",
+                [(group_id, n, p, opos) for opos, (n, p) in enumerate(group["options"])],
+            )
+
+
 async def seed(db: Database, tenant: Tenant) -> None:
     """Write the demo menu of a demo tenant once; other tenants are left alone."""
     menu = DEMO_MENUS.get(tenant.slug)
@@ -234,36 +275,5 @@ async def seed(db: Database, tenant: Tenant) -> None:
             return
         await conn.execute("UPDATE store_settings SET opening_hours = NULL WHERE id = 1")
         for cpos, (category, items) in enumerate(menu):
-            category_id = await conn.fetchval(
-                "INSERT INTO categories (name, position) VALUES ($1, $2) RETURNING id",
-                category,
-                cpos,
-            )
-            for ipos, item in enumerate(items):
-                item_id = await conn.fetchval(
-                    "INSERT INTO items (category_id, name, description, price, available, tags,"
-                    " position) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                    category_id,
-                    item["name"],
-                    item["description"],
-                    item["price"],
-                    item.get("available", True),
-                    item.get("tags", []),
-                    ipos,
-                )
-                for gpos, group in enumerate(item.get("groups", [])):
-                    group_id = await conn.fetchval(
-                        "INSERT INTO modifier_groups (item_id, name, min, max, position)"
-                        " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                        item_id,
-                        group["name"],
-                        group["min"],
-                        group["max"],
-                        gpos,
-                    )
-                    await conn.executemany(
-                        "INSERT INTO modifier_options (group_id, name, price, position)"
-                        " VALUES ($1, $2, $3, $4)",
-                        [(group_id, n, p, opos) for opos, (n, p) in enumerate(group["options"])],
-                    )
+            await insert_category(conn, category, cpos, items)
         await bump_menu_version(conn, tenant.id)
