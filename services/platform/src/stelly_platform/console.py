@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from stelly_core.asgi import first_headers
 from stelly_core.errors import PROBLEM_JSON, problem_body
-from stelly_tenancy.hosts import judge_edge
-from stelly_tenancy.middleware import HEALTH_PATHS
+from stelly_tenancy.middleware import HEALTH_PATHS, judge_request
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
@@ -45,18 +43,7 @@ class ConsoleHostMiddleware(ASGIMiddleware):
         self.policy = policy
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        peer = scope.get("client")
-        host, edge_host, fdid, azure_client_ip = first_headers(
-            scope, b"host", b"x-tenant-host", b"x-azure-fdid", b"x-azure-clientip"
-        )
-        verdict = judge_edge(
-            self.policy,
-            host=host,
-            tenant_host=edge_host,
-            fdid=fdid,
-            azure_client_ip=azure_client_ip,
-            peer_ip=peer[0] if peer else None,
-        )
+        verdict = judge_request(self.policy, scope)
         if verdict.refused:
             await _refuse(send, 403, "frontdoor_mismatch", "not through our edge")
             return

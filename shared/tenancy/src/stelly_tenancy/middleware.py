@@ -33,11 +33,18 @@ if TYPE_CHECKING:
         WebSocketResponseStartEvent,
     )
 
-    from stelly_tenancy.hosts import EdgePolicy
+    from stelly_tenancy.hosts import EdgePolicy, EdgeVerdict
     from stelly_tenancy.models import Tenant
     from stelly_tenancy.resolution import TenantResolver
 
-__all__ = ["HEALTH_PATHS", "TenancyMiddleware", "client_ip", "current_tenant", "tenant_host"]
+__all__ = [
+    "HEALTH_PATHS",
+    "TenancyMiddleware",
+    "client_ip",
+    "current_tenant",
+    "judge_request",
+    "tenant_host",
+]
 
 #: Probes and the metrics scrape: outside tenancy, answered on any host.
 HEALTH_PATHS = ("^/healthz$", "^/readyz$", "^/metrics$")
@@ -64,6 +71,27 @@ def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The client address, from the trusted edge's header or the socket."""
     value: str | None = connection.scope["state"].get("client_ip")
     return value
+
+
+def judge_request(policy: EdgePolicy, scope: Scope) -> EdgeVerdict:
+    """The edge's verdict on one request or handshake: its host headers and its peer.
+
+    The one reading of ``Host``, ``X-Tenant-Host``, ``X-Azure-FDID`` and
+    ``X-Azure-ClientIP`` for every service that judges hosts (the tenant
+    services here, the platform console's host check).
+    """
+    peer = scope.get("client")
+    host, edge_host, fdid, azure_client_ip = first_headers(
+        scope, b"host", b"x-tenant-host", b"x-azure-fdid", b"x-azure-clientip"
+    )
+    return judge_edge(
+        policy,
+        host=host,
+        tenant_host=edge_host,
+        fdid=fdid,
+        azure_client_ip=azure_client_ip,
+        peer_ip=peer[0] if peer else None,
+    )
 
 
 class TenancyMiddleware(ASGIMiddleware):
@@ -95,18 +123,7 @@ class TenancyMiddleware(ASGIMiddleware):
         return middleware
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        peer = scope.get("client")
-        host, edge_host, fdid, azure_client_ip = first_headers(
-            scope, b"host", b"x-tenant-host", b"x-azure-fdid", b"x-azure-clientip"
-        )
-        verdict = judge_edge(
-            self.policy,
-            host=host,
-            tenant_host=edge_host,
-            fdid=fdid,
-            azure_client_ip=azure_client_ip,
-            peer_ip=peer[0] if peer else None,
-        )
+        verdict = judge_request(self.policy, scope)
         if verdict.refused:
             await _refuse(scope, receive, send, 403, "frontdoor_mismatch", "not through our edge")
             return
