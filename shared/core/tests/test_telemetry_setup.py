@@ -6,6 +6,7 @@ Real PostgreSQL and Redis for the client spans (the root conftest's).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -131,3 +132,18 @@ def test_spans_go_to_the_span_file_when_a_trace_dir_is_set(tmp_path: Path) -> No
         for line in path.read_text().splitlines()
     ]
     assert [line["name"] for line in lines] == ["to-the-file"]
+
+
+def test_sdk_and_libvips_chatter_stays_below_the_console() -> None:
+    """Azure's HTTP lines and libvips's progress notes are held at WARNING (a quiet make run)."""
+    root = logging.getLogger()
+    level = root.level
+    with captured_telemetry("stelly-test"):
+        root.setLevel(logging.DEBUG)  # whatever a developer turns on
+        try:
+            for name in ("azure.core.pipeline.policies.http_logging_policy", "pyvips"):
+                logger = logging.getLogger(name)
+                assert not logger.isEnabledFor(logging.INFO), name
+                assert logger.isEnabledFor(logging.WARNING), name
+        finally:
+            root.setLevel(level)

@@ -36,12 +36,15 @@ __all__ = [
     "remove_logging",
 ]
 
-#: Loggers held at WARNING whatever the root level is.
+#: Loggers held at WARNING whatever the root level is: the Azure SDK's HTTP
+#: lines, and libvips's progress notes (pyvips logs a dozen INFO lines per
+#: image the worker renders).
 QUIET_LOGGERS = (
     "azure",
     "azure.core.pipeline.policies.http_logging_policy",
     "azure.identity",
     "azure.monitor.opentelemetry.exporter",
+    "pyvips",
     "uvicorn.access",
 )
 
