@@ -14,7 +14,9 @@ from stelly_media.jobs.redis_streams import GROUP, RedisStreamQueue
 pytestmark = pytest.mark.redis_cluster  # each test on standalone and cluster-mode Valkey
 
 
-def _queues(redis: Redis, claim_idle: float = 0.2) -> tuple[RedisStreamQueue, RedisStreamQueue]:
+def _queues(redis: Redis, claim_idle: float = 1.0) -> tuple[RedisStreamQueue, RedisStreamQueue]:
+    # claim_idle 1 s: wide enough that a loaded machine's pauses between two
+    # calls never pass for idleness, short enough to wait out in a test
     # hash-tagged like the real streams, so dead_letter's MULTI/EXEC stays in one slot
     owner = f"test-{uuid.uuid4().hex}"
     make = lambda name: RedisStreamQueue(  # noqa: E731
@@ -44,7 +46,7 @@ async def test_a_dead_consumers_job_is_claimed_and_counted(redis: Redis) -> None
     await a.enqueue(job)
     assert (await a.receive(wait_seconds=0.1)) is not None  # a "dies" holding it
     assert await b.receive(wait_seconds=0.05) is None  # not idle long enough yet
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(1.2)
     taken = await b.receive(wait_seconds=0.05)
     assert taken is not None and taken.job == job and taken.delivery_count == 2
     pending = await redis.xpending_range(a.stream, "media-workers", min="-", max="+", count=10)
@@ -56,16 +58,17 @@ async def test_renewal_keeps_a_live_consumers_job(redis: Redis) -> None:
     await a.enqueue(ImageJob(tenant_id=3, image_id=uuid.uuid4()))
     held = await a.receive(wait_seconds=0.1)
     assert held is not None
-    for _ in range(3):
-        await asyncio.sleep(0.1)
+    for _ in range(3):  # 1.2 s in all, past claim_idle, renewed within it each time
+        await asyncio.sleep(0.4)
         await a.renew(held)
     assert await b.receive(wait_seconds=0.05) is None
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(1.2)
     assert await b.receive(wait_seconds=0.05) is not None  # without renewal it goes
 
 
 async def test_dead_letter_moves_the_job_with_its_reason(redis: Redis) -> None:
-    a, _ = _queues(redis)
+    # claim_idle long: the second receive must read the garbage, not take the first job back
+    a, _ = _queues(redis, claim_idle=60)
     await a.enqueue(ImageJob(tenant_id=3, image_id=uuid.uuid4()))
     await redis.xadd(a.stream, {"job": b"garbage"})
     first = await a.receive(wait_seconds=0.1)
