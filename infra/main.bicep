@@ -30,7 +30,7 @@ param imageTag string = ''
 @description('KZ_SECRET_KEY (JWT signing key, at least 32 characters), stored in Key Vault only. Empty keeps the secret already in the vault.')
 param kzSecretKey string = ''
 
-@description('Share of new traces recorded (STELLY_TRACE_SAMPLE_RATIO, 0 to 1; a caller\'s sampling decision is followed). A string: Bicep has no floating-point literals.')
+@description('Share of new traces recorded (STELLY_TRACE_SAMPLE_RATIO, 0 to 1; a client\'s sampled flag is not trusted: an incoming trace is re-decided by its trace id). A string: Bicep has no floating-point literals.')
 param traceSampleRatio string = '0.1'
 
 @description('Object id of the user or CI principal running the deployment, given Key Vault Secrets Officer and Certificates Officer to import the certificate.')
