@@ -63,7 +63,7 @@ class GaugeValue:
 
     def set(self, value: float, attributes: Mapping[str, str] | None = None) -> None:
         """Record the current value (for these attributes)."""
-        self._values[tuple(sorted((attributes or {}).items()))] = value
+        self._values[_key(attributes)] = value
 
     def clear(self) -> None:
         """Forget every value: nothing is reported until the next :meth:`set`."""
@@ -71,11 +71,16 @@ class GaugeValue:
 
     def get(self, attributes: Mapping[str, str] | None = None) -> float | None:
         """The value last set for these attributes, if any."""
-        return self._values.get(tuple(sorted((attributes or {}).items())))
+        return self._values.get(_key(attributes))
 
     def observe(self, _options: CallbackOptions) -> Iterable[Observation]:
         """The gauge's callback: the values as they are, no I/O."""
         return [Observation(value, dict(key)) for key, value in list(self._values.items())]
+
+
+def _key(attributes: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """A :class:`GaugeValue`'s key for an attribute set (order-independent)."""
+    return tuple(sorted((attributes or {}).items()))
 
 
 #: Events waiting in the outbox (``event_outbox`` rows), as the relay last counted them.
@@ -124,7 +129,8 @@ class Instruments:
             unit="s",
             description="How long the oldest event in the outbox has waited",
         )
-        # media jobs: attributes messaging.system, messaging.destination.name, error.type
+        # media jobs: attributes messaging.system, messaging.destination.name, and
+        # stelly.queue.state (depth) or messaging.operation.name, error.type (duration)
         meter.create_observable_gauge(
             "stelly.queue.depth",
             callbacks=[MEDIA_QUEUE_DEPTH.observe],

@@ -50,7 +50,7 @@ class TelemetrySettings:
 
     #: spans at all (off: no tracer provider, no server middleware, no instrumentation)
     tracing: bool = True
-    #: the share of new traces that are recorded (a caller's decision is followed)
+    #: the share of traces recorded (an HTTP caller's trace is re-decided by its trace id)
     sample_ratio: float = DEFAULT_SAMPLE_RATIO
     #: one structured line per request
     request_log: bool = True
