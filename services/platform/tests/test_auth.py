@@ -69,6 +69,7 @@ async def test_repeated_failures_are_throttled(
         headers=CONSOLE,
     )
     assert right.status_code == 429
+    assert right.json()["code"] == "too_many_attempts"
 
 
 async def test_a_tenant_owners_token_is_refused_on_the_console(client: Client) -> None:
@@ -109,6 +110,7 @@ async def test_a_deactivated_admin_is_refused_at_once(
         await conn.execute("UPDATE platform_admins SET active = false WHERE email = $1", email)
     refused = await client.get("/api/v1/platform/tenants?limit=1", headers=headers)
     assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_token"
 
 
 async def test_login_validation_names_the_field(client: Client) -> None:

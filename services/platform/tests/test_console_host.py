@@ -27,6 +27,7 @@ async def test_the_console_api_on_a_tenant_host_is_not_found(client: Client, adm
         headers={"host": "pizza.localhost"},
     )
     assert login.status_code == 404
+    assert login.json()["code"] == "not_found"
 
 
 async def test_the_console_host_with_a_port_is_the_console(client: Client, admin: Admin) -> None:
@@ -60,11 +61,13 @@ async def test_behind_front_door_the_edge_header_names_the_host(settings: Settin
             },
         )
         assert through.status_code == 401  # past the host gate, at the token check
+        assert through.json()["code"] == "not_authenticated"
         tenant = await c.get(
             "/api/v1/platform/tenants",
             headers={"host": "x", "x-azure-fdid": fdid, "x-tenant-host": "pizza.localhost"},
         )
         assert tenant.status_code == 404
+        assert tenant.json()["code"] == "not_found"
 
 
 async def test_metrics_answer_on_any_host(client: Client) -> None:

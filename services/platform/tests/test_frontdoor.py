@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from httpx import Response
 from litestar.testing import AsyncTestClient
 from stelly_core.auth import PasswordHashing
 from stelly_core.db import Database
@@ -75,6 +76,13 @@ async def _pending(
     return body
 
 
+async def _verify(client: Client, admin: Admin, slug: str, domain: str) -> Response:
+    """Ask the platform to verify the tenant's domain (the DNS proof, then Front Door)."""
+    return await client.post(
+        f"/api/v1/platform/tenants/{slug}/domains/{domain}/verify", headers=admin.headers
+    )
+
+
 async def test_verify_creates_the_domain_with_a_managed_certificate_on_the_tenant_routes(
     azure: tuple[Client, FakeCdnClient],
     admin: Admin,
@@ -86,9 +94,7 @@ async def test_verify_creates_the_domain_with_a_managed_certificate_on_the_tenan
     slug, domain = new_slug(), f"order-{secrets.token_hex(3)}.example.com"
     await _pending(client, admin, slug, domain, fake_dns)
     assert cdn.calls == [], "nothing reaches Front Door before the DNS proof"
-    response = await client.post(
-        f"/api/v1/platform/tenants/{slug}/domains/{domain}/verify", headers=admin.headers
-    )
+    response = await _verify(client, admin, slug, domain)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "verified"
@@ -109,9 +115,7 @@ async def test_verify_creates_the_domain_with_a_managed_certificate_on_the_tenan
     # verifying again refreshes the certificate's state from Front Door
     cdn.domains[name]["domain_validation_state"] = "Approved"
     cdn.domains[name]["deployment_status"] = "Succeeded"
-    again = await client.post(
-        f"/api/v1/platform/tenants/{slug}/domains/{domain}/verify", headers=admin.headers
-    )
+    again = await _verify(client, admin, slug, domain)
     assert again.json()["certificate"] == {"state": "approved", "deployment_status": "succeeded"}
 
 
@@ -125,9 +129,7 @@ async def test_removal_dissociates_then_deletes(
     client, cdn = azure
     slug, domain = new_slug(), f"bye-{secrets.token_hex(3)}.example.com"
     await _pending(client, admin, slug, domain, fake_dns)
-    await client.post(
-        f"/api/v1/platform/tenants/{slug}/domains/{domain}/verify", headers=admin.headers
-    )
+    await _verify(client, admin, slug, domain)
     cdn.calls.clear()
     removed = await client.delete(
         f"/api/v1/platform/tenants/{slug}/domains/{domain}", headers=admin.headers
@@ -155,9 +157,7 @@ async def test_a_front_door_failure_leaves_it_pending(
     slug, domain = new_slug(), f"fail-{secrets.token_hex(3)}.example.com"
     await _pending(client, admin, slug, domain, fake_dns)
     cdn.fail = True
-    response = await client.post(
-        f"/api/v1/platform/tenants/{slug}/domains/{domain}/verify", headers=admin.headers
-    )
+    response = await _verify(client, admin, slug, domain)
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["reason"]) == ("pending", "frontdoor_error")
     assert await fetch_by_domain(db.pool, domain) is None
@@ -174,9 +174,7 @@ async def test_a_restart_puts_verified_domains_back_on_routes_a_deployment_rewro
     client, cdn = azure
     slug, domain = new_slug(), f"keep-{secrets.token_hex(3)}.example.com"
     await _pending(client, admin, slug, domain, fake_dns)
-    await client.post(
-        f"/api/v1/platform/tenants/{slug}/domains/{domain}/verify", headers=admin.headers
-    )
+    await _verify(client, admin, slug, domain)
     domain_id = cdn.domains[resource_name(domain)]["id"]
     # `azd provision` writes each route's domains from Bicep: the wildcard only
     for route in cdn.route_domains:

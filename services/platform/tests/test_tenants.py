@@ -121,6 +121,7 @@ async def test_a_bad_cursor_or_limit_is_a_400(client: Client, admin: Admin) -> N
             f"/api/v1/platform/tenants?limit={limit}", headers=admin.headers
         )
         assert response.status_code == 400, limit
+        assert response.json()["code"] == "validation_error"
 
 
 async def test_suspend_and_resume_reach_every_replica(

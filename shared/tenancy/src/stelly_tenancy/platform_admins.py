@@ -45,6 +45,10 @@ class PlatformAdmin:
     active: bool
 
 
+def _admin(row: asyncpg.Record) -> PlatformAdmin:
+    return PlatformAdmin(row["id"], row["email"], row["active"])
+
+
 async def create_platform_admin(
     db: Database,
     email: str,
@@ -96,7 +100,7 @@ async def create_platform_admin(
                 return found, False
         raise PlatformAdminError("admin_exists", f"a platform admin {email} exists") from None
     assert row is not None  # INSERT ... RETURNING always returns the row
-    return PlatformAdmin(row["id"], row["email"], row["active"]), True
+    return _admin(row), True
 
 
 async def fetch_platform_admin(db: Database, email: str) -> PlatformAdmin | None:
@@ -106,4 +110,4 @@ async def fetch_platform_admin(db: Database, email: str) -> PlatformAdmin | None
             "SELECT id, email, active FROM public.platform_admins WHERE email = $1",
             email.strip().lower(),
         )
-    return None if row is None else PlatformAdmin(row["id"], row["email"], row["active"])
+    return None if row is None else _admin(row)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stelly_core.errors import ProblemError
 from stelly_tenancy.staff import bearer_token
 
-from stelly_platform.domain.auth.tokens import verify_platform_token
+from stelly_platform.domain.auth.tokens import invalid_platform_token, verify_platform_token
 from stelly_platform.runtime import runtime_of
 
 if TYPE_CHECKING:
@@ -37,10 +36,5 @@ async def platform_admin_guard(
             "SELECT active FROM public.platform_admins WHERE id = $1", admin_id
         )
     if not active:
-        raise ProblemError(
-            401,
-            "invalid_token",
-            "the token is missing, malformed, expired or not a console token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise invalid_platform_token()
     connection.scope.setdefault("state", {})["platform_admin"] = admin_id

@@ -15,7 +15,13 @@ import jwt
 from stelly_core.auth import ALGORITHM, ISSUER
 from stelly_core.errors import ProblemError
 
-__all__ = ["AUDIENCE", "PLATFORM_TOKEN_TTL", "issue_platform_token", "verify_platform_token"]
+__all__ = [
+    "AUDIENCE",
+    "PLATFORM_TOKEN_TTL",
+    "invalid_platform_token",
+    "issue_platform_token",
+    "verify_platform_token",
+]
 
 AUDIENCE = "stelly:platform"
 PLATFORM_TOKEN_TTL = 8 * 3600
@@ -33,6 +39,16 @@ def issue_platform_token(secret: str, admin_id: int, ttl_seconds: int = PLATFORM
         "jti": secrets.token_urlsafe(12),
     }
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def invalid_platform_token() -> ProblemError:
+    """The one refusal of a console token: 401 ``invalid_token``, whatever is wrong with it."""
+    return ProblemError(
+        401,
+        "invalid_token",
+        "the token is missing, malformed, expired or not a console token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 def verify_platform_token(secret: str, token: str) -> int:
@@ -53,10 +69,5 @@ def verify_platform_token(secret: str, token: str) -> int:
         )
         admin_id = int(payload["sub"])
     except (jwt.PyJWTError, ValueError, TypeError):
-        raise ProblemError(
-            401,
-            "invalid_token",
-            "the token is missing, malformed, expired or not a console token",
-            headers={"WWW-Authenticate": "Bearer"},
-        ) from None
+        raise invalid_platform_token() from None
     return admin_id

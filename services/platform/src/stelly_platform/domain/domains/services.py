@@ -103,6 +103,11 @@ def _path_domain(raw: str) -> str:
         raise _not_found(raw) from None
 
 
+def _verifies_locally(runtime: PlatformRuntime, domain: str) -> bool:
+    """A ``*.localhost`` domain in development: no DNS lookup, no Front Door."""
+    return runtime.settings.is_development and is_local_domain(domain)
+
+
 @contextlib.asynccontextmanager
 async def frontdoor_lock(runtime: PlatformRuntime) -> AsyncIterator[None]:
     """Hold the advisory lock that serialises Front Door changes across replicas."""
@@ -221,7 +226,7 @@ async def verify(runtime: PlatformRuntime, slug: str, raw: str) -> DomainOut:
     frontdoor = runtime.frontdoor
     certificate: CertificateStatus | None = _certificate(row)
     reason: PendingReason | None = None
-    local = runtime.settings.is_development and is_local_domain(domain)
+    local = _verifies_locally(runtime, domain)
     if row["status"] == "verified":
         if frontdoor is not None and not local:
             with contextlib.suppress(FrontDoorError):
@@ -266,7 +271,7 @@ async def remove(runtime: PlatformRuntime, slug: str, raw: str) -> None:
     domain = _path_domain(raw)
     await _row(runtime, tenant_id, domain)
     frontdoor = runtime.frontdoor
-    if frontdoor is not None and not (runtime.settings.is_development and is_local_domain(domain)):
+    if frontdoor is not None and not _verifies_locally(runtime, domain):
         try:
             async with frontdoor_lock(runtime):
                 await frontdoor.detach(domain)
