@@ -216,4 +216,6 @@ async def test_history_across_tenants(client: Client, make_store: MakeStore) -> 
     mine = (await history(client, attacker)).json()
     assert mine["orders"] == []
     # the victim's order id through the attacker's own host is not there
-    assert (await client.get("/api/v1/admin/orders/1", headers=attacker.auth())).status_code == 404
+    foreign = await client.get("/api/v1/admin/orders/1", headers=attacker.auth())
+    assert foreign.status_code == 404
+    assert foreign.json()["code"] == "order_not_found"

@@ -125,6 +125,7 @@ async def test_reorder_roles_and_tenants(client: Client, make_store: MakeStore) 
         headers=store.auth(staff),
     )
     assert denied.status_code == 403
+    assert denied.json()["code"] == "insufficient_role"
     assert (
         await client.post(
             "/api/v1/admin/categories/reorder", json=body, headers=store.auth(manager)

@@ -22,6 +22,7 @@ __all__ = [
     "LOGIN_FAILURES_PER_ACCOUNT",
     "LOGIN_FAILURES_PER_CLIENT",
     "login",
+    "staff_token",
 ]
 
 STAFF_TOKEN_TTL = 12 * 3600
@@ -85,14 +86,21 @@ async def login(
         )
     async with runtime.db.tenant(tenant.schema) as conn:
         await conn.execute("UPDATE staff_users SET last_login_at = now() WHERE id = $1", row["id"])
+    return staff_token(runtime, tenant, row["id"], row["role"], row["token_version"])
+
+
+def staff_token(
+    runtime: MenuRuntime, tenant: Tenant, user_id: int, role: str, version: int
+) -> TokenResponse:
+    """A staff access token (``STAFF_TOKEN_TTL``) for the user at this token version."""
     token = issue_token(
         runtime.settings.secret_key,
         tenant_id=tenant.id,
-        subject=str(row["id"]),
+        subject=str(user_id),
         kind="staff",
         ttl_seconds=STAFF_TOKEN_TTL,
-        role=row["role"],
-        version=row["token_version"],
+        role=role,
+        version=version,
     )
     return TokenResponse(
         access_token=token,

@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 from redis.exceptions import RedisError
-from stelly_core.auth import issue_token
 from stelly_core.errors import ProblemError
 from stelly_core.ratelimit import RateLimit
 from stelly_tenancy.invalidation import publish_staff_revoked
 
 from stelly_menu.domain.auth.schemas import TokenResponse
-from stelly_menu.domain.auth.services import STAFF_TOKEN_TTL
+from stelly_menu.domain.auth.services import staff_token
 from stelly_menu.domain.staff.schemas import (
     AccountStatus,
     InvitationOut,
@@ -292,17 +291,4 @@ async def accept_ticket(
             raise INVALID_LINK
     # tokens signed in with the old password (between a reset and now) end too
     await publish_staff_revoked(runtime.context.redis, tenant.id, user_id, row["token_version"])
-    access = issue_token(
-        runtime.settings.secret_key,
-        tenant_id=tenant.id,
-        subject=str(row["id"]),
-        kind="staff",
-        ttl_seconds=STAFF_TOKEN_TTL,
-        role=row["role"],
-        version=row["token_version"],
-    )
-    return TokenResponse(
-        access_token=access,
-        token_type="bearer",  # noqa: S106 - the OAuth token type, not a secret
-        expires_in=STAFF_TOKEN_TTL,
-    )
+    return staff_token(runtime, tenant, row["id"], row["role"], row["token_version"])
