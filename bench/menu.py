@@ -13,7 +13,8 @@ thread and 50 keep-alive connections:
   afterwards to show the log was on; sampled spans are exported to span
   files as ``make run`` does, ``STELLY_TRACE_DIR``);
 - ``menu off``: the same service with ``STELLY_TRACING=off
-  STELLY_REQUEST_LOG=off``;
+  STELLY_REQUEST_LOG=off`` (the HTTP metrics stay on: they have no switch,
+  so the ratio is what tracing and the request log cost);
 - ``bare``: a bare Litestar app (uvicorn, uvloop, httptools, no access log)
   returning the same bytes and headers from memory with a plain handler
   returning a ``Response``, with the same garbage-collector settings

@@ -301,16 +301,24 @@ async def test_tracing_off_removes_spans_but_keeps_the_line(settings: Settings) 
         assert any("/api/v1/admin/orders/{order_id} 200" in line for line in captured.log_lines())
 
 
-async def test_tracing_and_request_log_off_leave_nothing_on_the_path(settings: Settings) -> None:
+async def test_tracing_and_request_log_off_still_count_requests(settings: Settings) -> None:
     nothing = TelemetrySettings(tracing=False, request_log=False)
     with captured_telemetry("stelly-test", nothing) as captured:
         app = build_app(settings)
-        assert not isinstance(app.asgi_handler, ServerTelemetryMiddleware)
+        assert isinstance(app.asgi_handler, ServerTelemetryMiddleware)
         async with AsyncTestClient(app) as client:
             assert (await client.get("/api/v1/admin/orders/11")).status_code == 200
-            assert (await client.get("/metrics")).status_code == 200
+            scrape = (await client.get("/metrics")).text
         assert captured.spans() == ()
         assert not [line for line in captured.log_lines() if "INFO stelly-test" in line]
+        # the HTTP metrics are not switched off with tracing and the request log
+        (count,) = [
+            line
+            for line in scrape.splitlines()
+            if line.startswith("http_server_request_duration_seconds_count{")
+            and 'http_route="/api/v1/admin/orders/{order_id}"' in line
+        ]
+        assert count.endswith(" 1.0")
 
 
 async def test_instruments_made_with_the_api_show_on_metrics(

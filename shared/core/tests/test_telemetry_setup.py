@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
-from opentelemetry import metrics, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
 from redis.asyncio import Redis
@@ -69,6 +69,43 @@ async def test_a_callers_decision_not_to_sample_is_followed(unsampled: Any) -> N
     assert captured.spans() == ()
     (line,) = [x for x in captured.log_lines() if "INFO stelly-test GET" in x]
     assert f"trace_id={TRACE_ID} span_id=-" in line
+
+
+def build_propagating_app() -> Litestar:
+    @get("/api/v1/outbox")
+    async def outbox() -> dict[str, Any]:
+        # what the outbox and the queues store: the current trace's traceparent
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        logging.getLogger("stelly.test").warning("stored %s", carrier.get("traceparent"))
+        return carrier
+
+    return Litestar([outbox], plugins=[TelemetryPlugin()])
+
+
+@pytest.mark.parametrize("caller", [False, True], ids=["root", "caller's trace"])
+async def test_an_unsampled_request_still_propagates_its_trace(caller: bool) -> None:
+    """The shared unsampled span answers with each request's own trace, flag off."""
+    with captured_telemetry("stelly-test", TelemetrySettings(sample_ratio=0.0)) as captured:
+        async with AsyncTestClient(build_propagating_app()) as client:
+            headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"} if caller else {}
+            first = (await client.get("/api/v1/outbox", headers=headers)).json()["traceparent"]
+            second = (await client.get("/api/v1/outbox")).json()["traceparent"]
+        assert captured.spans() == ()
+        lines = [x for x in captured.log_lines() if "INFO stelly-test GET" in x]
+        warnings = [x for x in captured.log_lines() if "stored 00-" in x]
+    version, trace_id, span_id, flags = first.split("-")
+    assert (version, flags) == ("00", "00")
+    if caller:  # the caller's trace and span, its sampled flag not followed
+        assert (trace_id, span_id) == (TRACE_ID, PARENT_ID)
+    else:
+        assert re.fullmatch(r"[0-9a-f]{16}", span_id) and int(span_id, 16)
+    # the request line and the app's own log line name the same trace
+    assert f"trace_id={trace_id} " in lines[0]
+    assert trace_id in warnings[0] and first in warnings[0]
+    # every request its own trace
+    assert second.split("-")[1] != trace_id
+    assert f"trace_id={second.split('-')[1]} " in lines[1]
 
 
 async def test_a_sampled_request_records_its_library_spans_as_children(redis_url: str) -> None:

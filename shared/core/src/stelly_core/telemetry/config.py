@@ -22,17 +22,21 @@ from stelly_core.telemetry.middleware import ServerTelemetryMiddleware
 
 if TYPE_CHECKING:
     from stelly_core.telemetry.requestlog import RequestLog
+    from stelly_core.telemetry.serverspan import ServerSpans
 
 __all__ = ["ServerTelemetryConfig"]
 
 
 @dataclass
 class ServerTelemetryConfig(OpenTelemetryConfig):
-    """The tracer (``None``: no spans), the request log (``None``: no lines) and the metrics.
+    """The server spans (``None``: none), the request log (``None``: no lines) and the metrics.
 
-    The middleware makes the root sampling decision itself and asks the
-    tracer only for spans it records, so the tracer's sampler is ALWAYS_ON.
+    The middleware makes the sampling decision itself and records server
+    spans without the SDK's tracer (:mod:`~stelly_core.telemetry.serverspan`).
     """
+
+    #: records the server spans of sampled requests; ``None`` with tracing off
+    spans: ServerSpans | None = field(default=None)
 
     #: the share of requests without a caller's decision that get a recorded span
     sample_ratio: float = field(default=1.0)

@@ -12,18 +12,31 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from random import getrandbits
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import SpanContext
 
 __all__ = ["REQUEST_CONTEXT", "RequestContext", "current_request", "new_request_id", "set_tenant"]
 
 
 class RequestContext:
-    """The request id and the tenant slug of one request (the slug may come later)."""
+    """The request id and the tenant slug of one request (the slug may come later).
 
-    __slots__ = ("request_id", "tenant")
+    An unsampled request's span context lives here too (the server
+    middleware's one unsampled span reads it): the caller's, or made on
+    first use from ``trace_id``.
+    """
+
+    __slots__ = ("request_id", "span_context", "tenant", "trace_id")
 
     def __init__(self, request_id: str, tenant: str | None = None) -> None:
         self.request_id = request_id
         self.tenant = tenant
+        #: the trace id of an unsampled root request (0 otherwise)
+        self.trace_id = 0
+        #: an unsampled request's span context, once known
+        self.span_context: SpanContext | None = None
 
 
 REQUEST_CONTEXT: ContextVar[RequestContext | None] = ContextVar(

@@ -20,22 +20,26 @@ Azure, Front Door hands a browser's header straight to the service, and a
 client must not be able to force every request to be recorded): the
 decision is ``TraceIdRatioBased``'s rule on that trace id, which is the
 rule the local gateway applies at the edge, so both make the same decision
-for the same trace and a trace stays whole across them. Only a
-request that is recorded reaches the SDK (attributes are built for it
-alone); an unsampled one gets what the SDK would give it (fresh ids, the
+for the same trace and a trace stays whole across them. A request without
+a usable ``x-request-id`` gets one 128-bit random number as its request id,
+and a root (no caller's trace) the same number as its trace id: the two
+are then equal. A recorded request gets a
+:class:`~stelly_core.telemetry.serverspan.ServerSpan` (the SDK's ended
+form, built without its ``Span``; see that module), with its attributes
+built for it alone; an unsampled one gets what the SDK would give it (the
 sampled flag off, so every child is dropped) without the SDK's sampler:
-one pass over the header list, one 128-bit random number (a request
-without a usable ``x-request-id`` gets it as its request id, and an
-unsampled root as its trace id too: the two are then equal), a span id, one
-context attach, a counter update and the request line. Its line carries
-the trace id but no span id (no span of it exists).
+one pass over the header list, one attach of a context shared by every
+unsampled request (:class:`_UnsampledRequestSpan`), a counter update and
+the request line. Its line carries the trace id but no span id (no span
+of it is recorded).
 
-A recorded server span is started before the request's
-:class:`~stelly_core.telemetry.context.RequestContext` is set, so the span
-processor leaves it alone: ``stelly.request_id`` is among its start
-attributes, ``tenant.slug`` (known only after tenancy) is set at its end
-with the status and the route. Every span started inside the request gets
-both from the processor.
+The server span's attributes, ``stelly.request_id`` and ``tenant.slug``
+(known only after tenancy) among them, are all set at its end. Every span
+started inside the request gets both from the request-context span
+processor.
+
+With tracing and the request log both off the middleware stays, for the
+HTTP metrics alone (they are not switched off).
 
 Invariants: span names and ``http.route`` are ``{method} {template}`` or
 just ``{method}`` when no route matched, never a raw path; the method is a
@@ -58,16 +62,8 @@ from litestar.enums import ScopeType
 from litestar.middleware.base import AbstractMiddleware
 from litestar.plugins.opentelemetry import OpenTelemetryInstrumentationMiddleware
 from opentelemetry import context as otel_context
-from opentelemetry import trace
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, Context
-from opentelemetry.trace import (
-    NonRecordingSpan,
-    SpanContext,
-    SpanKind,
-    Status,
-    StatusCode,
-    TraceFlags,
-)
+from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, SpanContext, TraceFlags
 from opentelemetry.trace.propagation import _SPAN_KEY
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
@@ -79,9 +75,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from litestar.types import ASGIApp, Receive, Scope, Send
-    from opentelemetry.trace import Span
 
     from stelly_core.telemetry.config import ServerTelemetryConfig
+    from stelly_core.telemetry.serverspan import ServerSpan
 
 __all__ = ["EXCLUDED_PATHS", "ServerTelemetryMiddleware", "parse_traceparent"]
 
@@ -133,8 +129,8 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
     def __init__(self, app: ASGIApp, config: ServerTelemetryConfig) -> None:
         # Not the parent's __init__: it builds the instrumentation-asgi middleware.
         AbstractMiddleware.__init__(self, app=app, scopes=config.scopes)
-        #: builds recorded spans only: the root decision is made here
-        self.tracer = config.tracer
+        #: records the sampled requests' spans (``None``: tracing off); the decision is made here
+        self.spans = config.spans
         self.sample_ratio = config.sample_ratio
         #: ``TraceIdRatioBased``'s bound: sampled when the id's lower 64 bits are below it
         self._trace_id_bound = round(config.sample_ratio * (_TRACE_ID_LOW_64 + 1))
@@ -158,54 +154,55 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
         is_http = values["type"] == "http"
         method = normalize_method(values["method"]) if is_http else "GET"
         #: the recorded server span; ``None`` when this request is not sampled
-        span: Span | None = None
+        span: ServerSpan | None = None
         #: the request line's trace id (hex); a recorded span's is read at its end
         trace_hex: str | None = None
         context_token = None
-        tracer = self.tracer
+        spans = self.spans
         if raw_id is not None and _REQUEST_ID.fullmatch(raw_id):
             request_id = raw_id.decode("latin-1")
             bits = 0
         else:
-            # a fresh id: the same random bits serve an unsampled root's trace id
+            # a fresh id: the same random bits serve a root's trace id
             bits = getrandbits(128) or 1
             request_id = f"{bits:032x}"
-        if tracer is not None:
+        request = RequestContext(request_id)
+        if spans is not None:
             remote = parse_traceparent(traceparent) if traceparent is not None else None
             if remote is not None:
                 # the caller's trace, our decision (see the module docstring)
-                parent = trace.set_span_in_context(NonRecordingSpan(remote))
                 if remote.trace_id & _TRACE_ID_LOW_64 < self._trace_id_bound:
-                    span = tracer.start_span(
-                        method,
-                        parent,
-                        SpanKind.SERVER,
-                        _start_attributes(scope, method, request_id),
-                    )
-                    current = trace.set_span_in_context(span, parent)
+                    span = spans.start(remote.trace_id, remote)
+                    current = span.current
                 else:
                     trace_hex = f"{remote.trace_id:032x}"
-                    current = _unsampled(NonRecordingSpan(remote))
-            elif random() < self.sample_ratio:
-                # started before the request context is set: the span processor
-                # leaves it alone, its attributes are passed here and at its end
-                span = tracer.start_span(
-                    method, None, SpanKind.SERVER, _start_attributes(scope, method, request_id)
-                )
-                current = trace.set_span_in_context(span)
+                    # the caller's ids with OUR decision: children and injected
+                    # traceparents must not carry a sampled flag we did not follow
+                    request.span_context = tuple.__new__(
+                        SpanContext,
+                        (
+                            remote.trace_id,
+                            remote.span_id,
+                            True,
+                            _NOT_SAMPLED,
+                            remote.trace_state,
+                            True,
+                        ),
+                    )
+                    current = _UNSAMPLED
             else:
-                # Not sampled: what the SDK would make (fresh ids, sampled flag
-                # off, so every child is dropped too), without its sampler.
                 if bits:
                     trace_hex = request_id
                 else:
                     bits = getrandbits(128) or 1
                     trace_hex = f"{bits:032x}"
-                current = _unsampled(
-                    NonRecordingSpan(_new_span_context(bits, getrandbits(64) or 1))
-                )
+                if random() < self.sample_ratio:
+                    span = spans.start(bits, None)
+                    current = span.current
+                else:
+                    request.trace_id = bits
+                    current = _UNSAMPLED
             context_token = _attach(current)
-        request = RequestContext(request_id)
         request_token = REQUEST_CONTEXT.set(request)
         self.metrics.started(method)
         status = 0
@@ -257,17 +254,42 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
 ServerTelemetryMiddleware.__call__ = ServerTelemetryMiddleware.handle  # type: ignore[method-assign,assignment]
 
 
-def _unsampled(span: NonRecordingSpan) -> Context:
-    """The context of an unsampled request: its span, and client instrumentation off.
+class _UnsampledRequestSpan(NonRecordingSpan):
+    """The current span of every unsampled request: that request's span context.
 
-    Nothing under an unsampled span is recorded (``ParentBased``), so the
-    client instrumentations (asyncpg, redis, aiohttp) are told to stand
-    aside instead of formatting statements and span names for nothing: a
-    few microseconds per query or command. Explicit ``inject`` (outbox rows,
-    queue messages) still carries the unsampled ``traceparent``; an aiohttp
-    call made inside it carries none and records no client metric.
+    One object serves every unsampled request (it reads the request from
+    :data:`REQUEST_CONTEXT`, which is set and reset together with the
+    OpenTelemetry context that holds it), so such a request attaches a
+    context made once per process instead of building a span context, a
+    span and a context of its own. The span context is what the SDK would
+    give the request: the caller's when it sent one, else the request's
+    trace id and a fresh span id (made when first asked for, by an
+    ``inject`` or a log line), the sampled flag off either way.
     """
-    return Context({_SPAN_KEY: span, _SUPPRESS_INSTRUMENTATION_KEY: True})
+
+    def __init__(self) -> None:
+        super().__init__(INVALID_SPAN_CONTEXT)
+
+    def get_span_context(self) -> SpanContext:
+        request = REQUEST_CONTEXT.get()
+        if request is None:  # pragma: no cover - attached only inside a request
+            return INVALID_SPAN_CONTEXT
+        context = request.span_context
+        if context is None:
+            context = request.span_context = _new_span_context(
+                request.trace_id, getrandbits(64) or 1
+            )
+        return context
+
+
+#: The context of every unsampled request: its span, and client instrumentation off.
+#: Nothing under an unsampled span is recorded (``ParentBased``), so the client
+#: instrumentations (asyncpg, redis, aiohttp) are told to stand aside instead of
+#: formatting statements and span names for nothing: a few microseconds per query
+#: or command. Explicit ``inject`` (outbox rows, queue messages) still carries the
+#: unsampled ``traceparent``; an aiohttp call made inside it carries none and
+#: records no client metric.
+_UNSAMPLED = Context({_SPAN_KEY: _UnsampledRequestSpan(), _SUPPRESS_INSTRUMENTATION_KEY: True})
 
 
 def _new_span_context(trace_id: int, span_id: int) -> SpanContext:
@@ -287,7 +309,7 @@ def _websocket_status(message: Any) -> int:
 
 
 def _start_attributes(scope: Scope, method: str, request_id: str) -> dict[str, Any]:
-    """The request's attributes, built only for a recorded span."""
+    """The request's attributes, built only for a recorded span (at its end)."""
     attributes: dict[str, Any] = {
         "http.request.method": method,
         "url.path": scope["path"],
@@ -309,7 +331,7 @@ def _start_attributes(scope: Scope, method: str, request_id: str) -> dict[str, A
 def _finish(
     middleware: ServerTelemetryMiddleware,
     scope: Scope,
-    span: Span | None,
+    span: ServerSpan | None,
     trace_hex: str | None,
     request: RequestContext,
     method: str,
@@ -321,17 +343,19 @@ def _finish(
     middleware.metrics.finished(method, route or "", status, duration)
     span_hex = None
     if span is not None:
-        span.update_name(f"{method} {route}" if route else method)
-        attributes: dict[str, Any] = {"http.response.status_code": status}
+        attributes = _start_attributes(scope, method, request.request_id)
+        attributes["http.response.status_code"] = status
         if route:
             attributes["http.route"] = route
         if request.tenant is not None:
             attributes[TENANT_ATTRIBUTE] = request.tenant
-        span.set_attributes(attributes)
-        if status >= 500 and scope["type"] == ScopeType.HTTP:
-            span.set_status(Status(StatusCode.ERROR))
-        span.end()
-        context = span.get_span_context()
+        span.end(
+            f"{method} {route}" if route else method,
+            attributes,
+            status >= 500 and scope["type"] == ScopeType.HTTP,
+            duration,
+        )
+        context = span.context
         trace_hex = f"{context.trace_id:032x}"
         span_hex = f"{context.span_id:016x}"
     log = middleware.request_log

@@ -4,8 +4,8 @@ The one way a Stelly app gets telemetry (the tenancy plugin applies it for
 menu, realtime and media; an app without tenancy adds it to its plugins).
 It uses the telemetry the process configured (:func:`configure_telemetry`)
 when the app is built; without one (most tests) the app gets ``/metrics``
-and no middleware. With tracing and the request log both off there is no
-middleware either: nothing is left on the request path.
+and no middleware. With tracing and the request log both off the
+middleware still counts requests for the HTTP metrics.
 """
 
 from __future__ import annotations
@@ -39,11 +39,9 @@ class TelemetryPlugin(InitPluginProtocol):
             return app_config
         # the root logger is the process's (configure_telemetry), not Litestar's
         app_config.logging_config = RootLoggingConfig()
-        config = telemetry.server_config()
-        if config is not None:
-            # Litestar lifts a subclass of its OpenTelemetry middleware out of
-            # the route stack and wraps the whole app with it.
-            app_config.middleware.append(config.middleware)
+        # Litestar lifts a subclass of its OpenTelemetry middleware out of
+        # the route stack and wraps the whole app with it.
+        app_config.middleware.append(telemetry.server_config().middleware)
         # spans are flushed when the process exits (configure_telemetry's atexit)
         app_config.on_shutdown.append(telemetry.flush_request_log)
         return app_config

@@ -27,7 +27,7 @@ from __future__ import annotations
 import atexit
 import os
 import socket
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
@@ -36,7 +36,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.util._once import Once
 from prometheus_client import REGISTRY
 
@@ -50,6 +50,7 @@ from stelly_core.telemetry.instrumentation import instrument_clients, uninstrume
 from stelly_core.telemetry.logformat import configure_logging, remove_logging
 from stelly_core.telemetry.processor import RequestContextSpanProcessor
 from stelly_core.telemetry.requestlog import RequestLog
+from stelly_core.telemetry.serverspan import ServerSpans
 from stelly_core.telemetry.settings import TelemetrySettings
 from stelly_core.telemetry.switching import SwitchingTracerProvider
 
@@ -59,7 +60,6 @@ if TYPE_CHECKING:
 
     from opentelemetry.sdk.metrics.export import MetricReader
     from opentelemetry.sdk.trace import SpanProcessor
-    from opentelemetry.sdk.trace import Tracer as SdkTracer
 
 __all__ = ["Telemetry", "configure_telemetry", "current_telemetry", "shutdown_telemetry"]
 
@@ -75,6 +75,7 @@ class Telemetry:
         tracer_provider: TracerProvider | None,
         meter_provider: MeterProvider,
         request_log: RequestLog | None,
+        span_processors: Sequence[SpanProcessor] = (),
     ) -> None:
         self.service_name = service_name
         self.settings = settings
@@ -83,24 +84,20 @@ class Telemetry:
         self.tracer_provider = tracer_provider
         self.meter_provider = meter_provider
         self.request_log = request_log
+        #: the tracer provider's span processors (the server spans' ends go to them too)
+        self.span_processors = tuple(span_processors)
         self.http_metrics = HttpServerMetrics()
         self._collector = self.http_metrics.collector()
         REGISTRY.register(self._collector)
         self._closed = False
 
-    def server_config(self) -> ServerTelemetryConfig | None:
-        """The server middleware's configuration; ``None`` when it has nothing to do."""
-        if self.tracer_provider is None and self.request_log is None:
-            return None
-        tracer = None
+    def server_config(self) -> ServerTelemetryConfig:
+        """The server middleware's configuration (the HTTP metrics are always on)."""
+        spans = None
         if self.tracer_provider is not None:
-            tracer = cast("SdkTracer", self.tracer_provider.get_tracer("stelly_core.telemetry"))
-            # the middleware samples roots itself (a random() instead of the
-            # SDK's sampler), re-decides a caller's trace by its id; it asks only for
-            # spans it records
-            tracer.sampler = ALWAYS_ON
+            spans = ServerSpans(self.resource, self.span_processors)
         return ServerTelemetryConfig(
-            tracer=tracer,
+            spans=spans,
             sample_ratio=self.settings.sample_ratio,
             request_log=self.request_log,
             http_metrics=self.http_metrics,
@@ -198,13 +195,15 @@ def configure_telemetry(
         )
         _set_meter_provider(meter_provider)
     tracer_provider = None
+    processors: list[SpanProcessor] = []
     if settings.tracing:
         tracer_provider = TracerProvider(
             sampler=ParentBased(TraceIdRatioBased(settings.sample_ratio)),
             resource=resource,
             shutdown_on_exit=False,
         )
-        for processor in _span_processors(service_name, settings, span_processors):
+        processors = _span_processors(service_name, settings, span_processors)
+        for processor in processors:
             tracer_provider.add_span_processor(processor)
     _switch.switch(tracer_provider)
     if not isinstance(trace.get_tracer_provider(), SwitchingTracerProvider):
@@ -215,7 +214,7 @@ def configure_telemetry(
     if settings.request_log:
         request_log = RequestLog(service_name, settings.log_format, stream=log_stream)
     _current = Telemetry(
-        service_name, settings, resource, tracer_provider, meter_provider, request_log
+        service_name, settings, resource, tracer_provider, meter_provider, request_log, processors
     )
     return _current
 
