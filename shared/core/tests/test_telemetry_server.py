@@ -13,6 +13,8 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from time import perf_counter, time
 from typing import Any
 
 import asyncpg
@@ -336,17 +338,21 @@ async def test_instruments_made_with_the_api_show_on_metrics(
 def test_json_request_line_is_valid_json_alone() -> None:
     stream = io.StringIO()
     log = RequestLog("stelly-x", LogFormat.JSON, stream=stream)
-    log.write("GET", None, 404, 0.0012, "rid", 'ten"ant', None, None)
+    log.write(perf_counter(), "GET", None, 404, 0.0012, "rid", 'ten"ant', None, None)
     log.flush()
     line = json.loads(stream.getvalue())
     assert line["route"] is None
     assert line["tenant"] == 'ten"ant'
     assert line["trace_id"] is None
     assert line["duration_ms"] == 1.2
+    # the request's end on the wall clock, from the perf_counter reading at its start
+    stamp = datetime.strptime(line["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert abs(stamp.timestamp() - time()) < 2.0
 
 
 async def test_an_outage_answered_503_logs_no_traceback(captured: CapturedTelemetry) -> None:
     """A dependency outage is a 503 ``unavailable`` with one warning line, not a 500's traceback."""
+
     @get("/outage")
     async def outage() -> None:
         raise asyncpg.exceptions.CannotConnectNowError("the database system is shutting down")

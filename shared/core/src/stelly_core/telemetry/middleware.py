@@ -361,5 +361,13 @@ def _finish(
     log = middleware.request_log
     if log is not None:
         log.write(
-            method, route, status, duration, request.request_id, request.tenant, trace_hex, span_hex
+            start,
+            method,
+            route,
+            status,
+            duration,
+            request.request_id,
+            request.tenant,
+            trace_hex,
+            span_hex,
         )

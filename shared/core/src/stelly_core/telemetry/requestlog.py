@@ -3,7 +3,11 @@
 The line is the request's whole record (timestamp, level, service, trace
 and span id, request id, tenant, method, route template, status, duration);
 the ids come in as hex text (the middleware has the request id's text when
-it is also the trace id).
+it is also the trace id). The timestamp is the request's end, taken from
+the ``perf_counter`` readings the middleware has anyway and turned into
+wall-clock time when the batch is formatted (the two clocks' offset is
+read then; they drift apart by far less than a millisecond in a batch's
+quarter second).
 A request only appends a tuple of those values to a list; the lines are
 formatted and written together, when the list holds ``max_lines`` entries
 or ``flush_interval`` seconds after its first one, whichever comes first.
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from time import gmtime, strftime, time
+from time import gmtime, perf_counter, strftime, time
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -54,7 +58,8 @@ _LOGGER = "stelly.request"
 #: a timestamp's tail by milliseconds
 _MILLIS = tuple(f".{millis:03d}Z" for millis in range(1000))
 
-#: (wall time, method, route, status, duration s, request id, tenant, trace id, span id)
+#: (perf_counter at the start, method, route, status, duration s, request id, tenant,
+#: trace id, span id)
 _Entry = tuple[float, str, str | None, int, float, str, str | None, str | None, str | None]
 
 
@@ -84,6 +89,7 @@ class RequestLog:
 
     def write(
         self,
+        started: float,
         method: str,
         route: str | None,
         status: int,
@@ -93,10 +99,10 @@ class RequestLog:
         trace_id: str | None,
         span_id: str | None,
     ) -> None:
-        """Record one request (``trace_id``/``span_id``: hex, ``None`` when there is none)."""
+        """Record one request (``started``: its ``perf_counter`` reading; ids: hex or ``None``)."""
         pending = self._pending
         pending.append(
-            (time(), method, route, status, duration, request_id, tenant, trace_id, span_id)
+            (started, method, route, status, duration, request_id, tenant, trace_id, span_id)
         )
         if len(pending) >= self.max_lines:
             self.flush()
@@ -128,16 +134,19 @@ class RequestLog:
             pass  # a closed stream at exit: nothing else can be done with the lines
 
     def _timestamps(self, entries: list[_Entry]) -> list[str]:
-        """Each entry's UTC timestamp with milliseconds (the date part made once a second)."""
-        out = []
+        """Each entry's end as a UTC timestamp with milliseconds (the date part made once a second)."""
+        out: list[str] = []
+        append = out.append
         second = self._second
         second_text = self._second_text
+        # wall clock minus perf_counter, in milliseconds, read once per batch
+        offset = (time() - perf_counter()) * 1000.0
         for entry in entries:
-            whole, millis = divmod(int(entry[0] * 1000.0), 1000)
+            whole, millis = divmod(int((entry[0] + entry[4]) * 1000.0 + offset), 1000)
             if whole != second:
                 second = whole
                 second_text = strftime("%Y-%m-%dT%H:%M:%S", gmtime(whole))
-            out.append(second_text + _MILLIS[millis])
+            append(second_text + _MILLIS[millis])
         self._second = second
         self._second_text = second_text
         return out
