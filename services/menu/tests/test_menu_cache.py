@@ -157,3 +157,44 @@ async def test_many_readers_arriving_at_random_all_get_an_answer() -> None:
     assert len(results) == 600
     assert fetched < 600  # round trips were shared
     assert flights._next == {}
+
+
+async def test_a_handed_over_round_trip_runs_in_a_waiting_readers_context() -> None:
+    """Not in the context of the reader that handed it over (its trace must not leak on)."""
+    import asyncio
+    import contextvars
+
+    from stelly_menu.domain.menu.cache import _Flights
+
+    reader_var: contextvars.ContextVar[str] = contextvars.ContextVar("reader", default="none")
+    gates = [asyncio.Event() for _ in range(3)]
+    seen: list[str] = []
+
+    async def fetch(tenant: int) -> CachedMenu:
+        seen.append(reader_var.get())
+        await gates[len(seen) - 1].wait()
+        return CachedMenu(len(seen), f'"{len(seen)}"', b"{}")
+
+    flights = _Flights(fetch)
+
+    async def read_as(name: str) -> int:
+        reader_var.set(name)
+        menu = await flights.get(1)
+        assert menu is not None
+        return menu.version
+
+    first = asyncio.create_task(read_as("a"))
+    await asyncio.sleep(0)
+    second, third = asyncio.create_task(read_as("b")), asyncio.create_task(read_as("c"))
+    await asyncio.sleep(0)
+    gates[0].set()
+    assert await first == 1
+    await asyncio.sleep(0)
+    # round trip 2 serves b and c: it runs as b (the first waiter), not as a
+    fourth = asyncio.create_task(read_as("d"))
+    await asyncio.sleep(0)
+    gates[1].set()
+    assert (await second, await third) == (2, 2)
+    gates[2].set()
+    assert await fourth == 3
+    assert seen == ["a", "b", "d"]

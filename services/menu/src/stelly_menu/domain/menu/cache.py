@@ -12,6 +12,7 @@ staleness when Redis was unreachable at the moment of a write.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import time
 from typing import TYPE_CHECKING, cast
@@ -135,10 +136,12 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 class _Flight:
-    __slots__ = ("waiters",)
+    __slots__ = ("context", "waiters")
 
     def __init__(self) -> None:
         self.waiters: list[asyncio.Future[CachedMenu | None]] = []
+        #: the first waiter's context: the round trip runs (and is traced) in it
+        self.context: contextvars.Context | None = None
 
 
 class _Flights:
@@ -149,6 +152,14 @@ class _Flights:
     waits for the next, which starts as soon as the current one ends and
     serves everyone who arrived meanwhile. Under load that is one round trip
     per batch instead of one per request; alone, a read costs one round trip.
+
+    A round trip belongs to one of the requests it serves: the one that
+    started it, or for a handed-over one the first that waits for it. It
+    runs in that request's context (its trace, its request id), never in
+    the context of the request that happened to hand it over: a task
+    inherits its creator's context, and a chain of hand-overs under steady
+    load would otherwise carry one request's trace forever, with every
+    later round trip recorded in it.
     """
 
     def __init__(self, fetch: Callable[[int], Awaitable[CachedMenu | None]]) -> None:
@@ -169,6 +180,8 @@ class _Flights:
         # each reader awaits a future of its own, so one that gives up
         # (client gone) cancels nobody else's
         future: asyncio.Future[CachedMenu | None] = asyncio.get_running_loop().create_future()
+        if not waiting.waiters:
+            waiting.context = contextvars.copy_context()
         waiting.waiters.append(future)
         return await future
 
@@ -181,7 +194,9 @@ class _Flights:
             # from here on a round trip for ``flight`` is under way: later
             # readers wait for the one after it
             self._next[tenant_id] = _Flight()
-            task = asyncio.get_running_loop().create_task(self._serve(tenant_id, flight))
+            task = asyncio.get_running_loop().create_task(
+                self._serve(tenant_id, flight), context=flight.context
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
