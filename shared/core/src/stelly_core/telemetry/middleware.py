@@ -155,7 +155,7 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
         method = normalize_method(values["method"]) if is_http else "GET"
         #: the recorded server span; ``None`` when this request is not sampled
         span: ServerSpan | None = None
-        #: the request line's trace id (hex); a recorded span's is read at its end
+        #: the request line's trace id (hex); a caller's recorded trace's is made at its end
         trace_hex: str | None = None
         context_token = None
         spans = self.spans
@@ -355,11 +355,13 @@ def _finish(
             status >= 500 and scope["type"] == ScopeType.HTTP,
             duration,
         )
-        context = span.context
-        trace_hex = f"{context.trace_id:032x}"
-        span_hex = f"{context.span_id:016x}"
     log = middleware.request_log
     if log is not None:
+        if span is not None:
+            context = span.context
+            if trace_hex is None:  # a caller's trace (a root's hex is known already)
+                trace_hex = f"{context.trace_id:032x}"
+            span_hex = f"{context.span_id:016x}"
         log.write(
             start,
             method,

@@ -40,7 +40,7 @@ from time import time_ns
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanProcessor
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import (
     NonRecordingSpan,
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import SpanProcessor
     from opentelemetry.trace.span import TraceState
 
 __all__ = ["ServerSpan", "ServerSpans"]
@@ -132,7 +131,13 @@ class ServerSpans:
 
     def __init__(self, resource: Resource, processors: Sequence[SpanProcessor]) -> None:
         self.resource = resource
-        self.processors = tuple(processors)
+        # those that do something with an ended span (the request-context
+        # processor, for one, acts only at a span's start)
+        self.processors = tuple(
+            processor
+            for processor in processors
+            if getattr(type(processor), "on_end", None) is not SpanProcessor.on_end
+        )
 
     def start(self, trace_id: int, parent: SpanContext | None) -> ServerSpan:
         """A span in trace ``trace_id`` (the parent's when there is one), with a fresh span id."""
