@@ -17,15 +17,27 @@ import json, logging
 from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.requests import RequestsInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from azure.monitor.opentelemetry.exporter.export.trace._exporter import _convert_span_to_envelope
 from stelly_core.telemetry.setup import configure_telemetry
-telemetry = configure_telemetry("stelly-menu")
+memory = InMemorySpanExporter()
+telemetry = configure_telemetry("stelly-menu", span_processors=[SimpleSpanProcessor(memory)])
 provider = telemetry.tracer_provider
 exporters = [
     type(p.span_exporter).__name__
     for p in provider._active_span_processor._span_processors
     if isinstance(p, BatchSpanProcessor)
 ]
+# a recorded server span (the middleware's) with an SDK child span under it
+server = telemetry.server_config().spans.start(0x0AF7651916CD43DD8448EB211C80319C, None)
+token = otel_context.attach(server.current)
+with trace.get_tracer("stelly.test").start_as_current_span("child"):
+    pass
+otel_context.detach(token)
+server.end("GET /x", {"http.response.status_code": 200}, False, 0.001)
+recorded = memory.get_finished_spans()
 readers = [type(r).__name__ for r in telemetry.meter_provider._metric_readers]
 print(json.dumps({
     "exporters": exporters,
@@ -36,6 +48,8 @@ print(json.dumps({
     "redis_instrumented": RedisInstrumentor().is_instrumented_by_opentelemetry,
     "service": provider.resource.attributes["service.name"],
     "azure_level": logging.getLogger("azure").getEffectiveLevel(),
+    "sample_rates": {s.name: s.attributes.get("_MS.sampleRate") for s in recorded},
+    "envelope_sample_rates": {s.name: _convert_span_to_envelope(s).sample_rate for s in recorded},
 }))
 """
 
@@ -65,3 +79,6 @@ def test_the_distro_exports_and_our_sampler_decides() -> None:
     assert wired["redis_instrumented"] is True  # ours are on
     assert wired["service"] == "stelly-menu"
     assert wired["azure_level"] == 30
+    # Application Insights extrapolates counts from each item's sample rate (percent)
+    assert wired["sample_rates"] == {"child": 25.0, "GET /x": 25.0}
+    assert wired["envelope_sample_rates"] == {"child": 25.0, "GET /x": 25.0}

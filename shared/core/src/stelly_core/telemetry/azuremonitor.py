@@ -9,6 +9,17 @@ tracer provider with the distro's trace exporter (a span processor of
 the switching one. The distro's own instrumentations are off (we
 instrument what we use: asyncpg, redis, aiohttp, the Azure SDK), and so are
 live metrics and performance counters (each a processor on every span).
+
+Application Insights extrapolates counts (requests per second, failures)
+from each item's sample rate, which its exporter reads from the span
+attribute ``_MS.sampleRate`` (a percentage) that its own sampler writes.
+Ours does not, so every recorded span gets it from
+:class:`SampleRateSpanProcessor` (server spans from the middleware's
+constant attributes): without it the portal would show a tenth of the
+traffic at the default ratio. Every recorded span of ours was sampled at
+the configured ratio (a root by it, a caller's trace by the same rule on
+its id, our own hops by the flag of a trace sampled that way), so one rate
+fits all.
 """
 
 from __future__ import annotations
@@ -19,13 +30,35 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.util._once import Once
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
     from opentelemetry.sdk.metrics.export import MetricReader
     from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import Span
 
-__all__ = ["azure_monitor_metrics_and_logs", "remove_distro_log_handler"]
+__all__ = [
+    "SAMPLE_RATE_ATTRIBUTE",
+    "SampleRateSpanProcessor",
+    "azure_monitor_metrics_and_logs",
+    "remove_distro_log_handler",
+]
+
+#: Where the Azure Monitor exporter reads a span's sample rate (percent).
+SAMPLE_RATE_ATTRIBUTE = "_MS.sampleRate"
+
+
+class SampleRateSpanProcessor(SpanProcessor):
+    """Marks every recorded span with the sample rate it was recorded at (percent)."""
+
+    def __init__(self, percentage: float) -> None:
+        self.percentage = percentage
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        span.set_attribute(SAMPLE_RATE_ATTRIBUTE, self.percentage)
+
 
 #: The distro instrumentations we do not use (we instrument asyncpg, redis,
 #: aiohttp and the Azure SDK ourselves, and serve no Django/Flask/FastAPI).

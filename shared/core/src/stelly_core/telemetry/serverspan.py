@@ -21,8 +21,9 @@ Invariants:
 - Processors get ``on_end`` only, never ``on_start``: the span carries the
   request's attributes itself (``stelly.request_id`` and ``tenant.slug``,
   all set at its end), which is what the request-context processor's
-  ``on_start`` is for. Any other ``on_start`` work must not be needed for
-  server spans; ``configure_telemetry`` installs none that is.
+  ``on_start`` is for; what another start-time processor would set on
+  every span (Application Insights' sample rate) is given to
+  :class:`ServerSpans` as constant attributes.
 - While the request runs, the current span is a non-recording span with
   this span's context, sampled flag ON: the SDK's ``ParentBased`` sampler
   records every child (asyncpg, redis, outgoing HTTP, the outbox's
@@ -54,10 +55,11 @@ from opentelemetry.trace.propagation import _SPAN_KEY
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.trace.span import TraceState
+    from opentelemetry.util.types import AttributeValue
 
 __all__ = ["ServerSpan", "ServerSpans"]
 
@@ -108,12 +110,15 @@ class ServerSpan:
 
     def end(self, name: str, attributes: dict[str, Any], error: bool, duration: float) -> None:
         """End the span with all its ``attributes``; ``duration`` in seconds."""
+        spans = self._spans
+        if spans.attributes:
+            attributes.update(spans.attributes)
         start = self.start_time
         ended = ReadableSpan(
             name=name,
             context=self.context,
             parent=self.parent,
-            resource=self._spans.resource,
+            resource=spans.resource,
             attributes=attributes,
             events=self.events,
             kind=SpanKind.SERVER,
@@ -122,15 +127,22 @@ class ServerSpan:
             end_time=start + int(duration * 1e9),
             instrumentation_scope=_SCOPE,
         )
-        for processor in self._spans.processors:
+        for processor in spans.processors:
             processor.on_end(ended)
 
 
 class ServerSpans:
     """Starts recorded server spans for one process; ends go to its span processors."""
 
-    def __init__(self, resource: Resource, processors: Sequence[SpanProcessor]) -> None:
+    def __init__(
+        self,
+        resource: Resource,
+        processors: Sequence[SpanProcessor],
+        attributes: Mapping[str, AttributeValue] | None = None,
+    ) -> None:
         self.resource = resource
+        #: set on every server span (what start-time processors set on SDK spans)
+        self.attributes = dict(attributes or {})
         # those that do something with an ended span (the request-context
         # processor, for one, acts only at a span's start)
         self.processors = tuple(

@@ -41,6 +41,8 @@ from opentelemetry.util._once import Once
 from prometheus_client import REGISTRY
 
 from stelly_core.telemetry.azuremonitor import (
+    SAMPLE_RATE_ATTRIBUTE,
+    SampleRateSpanProcessor,
     azure_monitor_metrics_and_logs,
     remove_distro_log_handler,
 )
@@ -95,7 +97,9 @@ class Telemetry:
         """The server middleware's configuration (the HTTP metrics are always on)."""
         spans = None
         if self.tracer_provider is not None:
-            spans = ServerSpans(self.resource, self.span_processors)
+            spans = ServerSpans(
+                self.resource, self.span_processors, _constant_span_attributes(self.settings)
+            )
         return ServerTelemetryConfig(
             spans=spans,
             sample_ratio=self.settings.sample_ratio,
@@ -244,12 +248,21 @@ def _span_processors(
     if settings.appinsights_connection_string:
         from azure.monitor.opentelemetry.exporter import AzureMonitorTraceExporter
 
+        processors.append(SampleRateSpanProcessor(settings.sample_ratio * 100.0))
+
         exporter = AzureMonitorTraceExporter(
             connection_string=settings.appinsights_connection_string
         )
         processors.append(BatchSpanProcessor(exporter))
     processors.extend(extra)
     return processors
+
+
+def _constant_span_attributes(settings: TelemetrySettings) -> dict[str, float]:
+    """What start-time processors set on every span, for the server spans (built without them)."""
+    if settings.appinsights_connection_string:
+        return {SAMPLE_RATE_ATTRIBUTE: settings.sample_ratio * 100.0}
+    return {}
 
 
 def _set_meter_provider(provider: metrics.MeterProvider) -> None:
