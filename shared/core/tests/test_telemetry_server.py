@@ -211,12 +211,15 @@ async def test_probes_and_scrapes_are_neither_traced_nor_logged(
     assert not [line for line in captured.log_lines() if "INFO stelly-test" in line]
 
 
+@pytest.mark.parametrize(
+    "header",
+    [f"00-{TRACE_ID}-{PARENT_ID}-01", f"01-{TRACE_ID}-{PARENT_ID}-01-future"],
+    ids=["version 00", "a later version (read as the gateway and the W3C rules read it)"],
+)
 async def test_a_callers_sampled_trace_is_continued(
-    client: AsyncTestClient[Litestar], captured: CapturedTelemetry
+    client: AsyncTestClient[Litestar], captured: CapturedTelemetry, header: str
 ) -> None:
-    await client.get(
-        "/api/v1/admin/orders/5", headers={"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
-    )
+    await client.get("/api/v1/admin/orders/5", headers={"traceparent": header})
     server = next(s for s in captured.spans() if s.kind is SpanKind.SERVER)
     assert f"{server.context.trace_id:032x}" == TRACE_ID
     assert server.parent is not None

@@ -44,6 +44,7 @@ from stelly_core.telemetry.propagation import (
     format_traceparent,
     parse_traceparent,
 )
+from stelly_core.telemetry.sampling import TraceIdRule
 
 if TYPE_CHECKING:
     from stelly_gateway.asgi import Scope
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EdgeSpan", "EdgeTracer", "route_pattern", "untraced_context"]
 
-_LOWER_64 = (1 << 64) - 1
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
 _EMPTY = Context()
@@ -104,8 +104,8 @@ class EdgeTracer:
     """
 
     def __init__(self, sample_ratio: float) -> None:
-        # TraceIdRatioBased's rule: sampled when the trace id's lower 64 bits are below
-        self._bound = round(sample_ratio * (_LOWER_64 + 1))
+        # the services' rule for a caller's trace, so edge and services agree
+        self._rule = TraceIdRule(sample_ratio)
         self._tracer = trace.get_tracer("stelly.gateway")
 
     def start(self, scope: Scope, route: Route, request_id: str) -> EdgeSpan:
@@ -114,7 +114,7 @@ class EdgeTracer:
         client = parse_traceparent(header) if header else None
         if client is None:
             parent = _EMPTY  # a new trace: the tracer's sampler decides
-        elif (client[0] & _LOWER_64) < self._bound:
+        elif self._rule.sampled(client[0]):
             parent = trace.set_span_in_context(
                 NonRecordingSpan(SpanContext(client[0], client[1], True, _SAMPLED)), _EMPTY
             )

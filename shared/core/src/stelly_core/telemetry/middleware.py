@@ -18,9 +18,11 @@ Sampling: without a caller's ``traceparent``, ``random() < ratio``. With
 one, the caller's trace id is kept but its sampled flag is NOT trusted (in
 Azure, Front Door hands a browser's header straight to the service, and a
 client must not be able to force every request to be recorded): the
-decision is ``TraceIdRatioBased``'s rule on that trace id, which is the
-rule the local gateway applies at the edge, so both make the same decision
-for the same trace and a trace stays whole across them. A request without
+decision is :class:`~stelly_core.telemetry.sampling.TraceIdRule` on that
+trace id, the rule the local gateway applies at the edge, so both make the
+same decision for the same trace and a trace stays whole across them. The
+header is read by the one W3C parser
+(:func:`~stelly_core.telemetry.propagation.parse_traceparent`). A request without
 a usable ``x-request-id`` gets one 128-bit random number as its request id,
 and a root (no caller's trace) the same number as its trace id: the two
 are then equal. A recorded request gets a
@@ -70,6 +72,8 @@ from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from stelly_core.telemetry.context import REQUEST_CONTEXT, RequestContext
 from stelly_core.telemetry.httpmetrics import normalize_method
 from stelly_core.telemetry.processor import REQUEST_ID_ATTRIBUTE, TENANT_ATTRIBUTE
+from stelly_core.telemetry.propagation import parse_traceparent
+from stelly_core.telemetry.sampling import TraceIdRule
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -79,14 +83,12 @@ if TYPE_CHECKING:
     from stelly_core.telemetry.config import ServerTelemetryConfig
     from stelly_core.telemetry.serverspan import ServerSpan
 
-__all__ = ["EXCLUDED_PATHS", "ServerTelemetryMiddleware", "parse_traceparent"]
+__all__ = ["EXCLUDED_PATHS", "ServerTelemetryMiddleware"]
 
-_TRACE_ID_LOW_64 = (1 << 64) - 1
 
 #: Probes and scrapes: not requests anyone wants to see.
 EXCLUDED_PATHS = frozenset(("/healthz", "/readyz", "/metrics"))
 
-_TRACEPARENT = re.compile(rb"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 _WS_ENDS = frozenset(("websocket.accept", "websocket.close", "websocket.http.response.start"))
 _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
@@ -109,20 +111,6 @@ def _context_setters() -> tuple[Callable[[Context], Any], Callable[[Any], None]]
 _attach, _detach = _context_setters()
 
 
-def parse_traceparent(value: bytes) -> SpanContext | None:
-    """The remote span context of a W3C ``traceparent`` (version 00), or ``None``."""
-    match = _TRACEPARENT.fullmatch(value.strip())
-    if match is None:
-        return None
-    trace_id = int(match[1], 16)
-    span_id = int(match[2], 16)
-    if not trace_id or not span_id:
-        return None
-    return SpanContext(
-        trace_id, span_id, is_remote=True, trace_flags=TraceFlags(int(match[3], 16) & 1)
-    )
-
-
 class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
     """A lean ASGI middleware that follows the HTTP server semantic conventions."""
 
@@ -132,8 +120,8 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
         #: records the sampled requests' spans (``None``: tracing off); the decision is made here
         self.spans = config.spans
         self.sample_ratio = config.sample_ratio
-        #: ``TraceIdRatioBased``'s bound: sampled when the id's lower 64 bits are below it
-        self._trace_id_bound = round(config.sample_ratio * (_TRACE_ID_LOW_64 + 1))
+        #: the decision on a caller's trace (the gateway's rule too)
+        self._caller_rule = TraceIdRule(config.sample_ratio)
         self.request_log = config.request_log
         self.metrics = config.http_metrics
 
@@ -168,10 +156,10 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
             request_id = f"{bits:032x}"
         request = RequestContext(request_id)
         if spans is not None:
-            remote = parse_traceparent(traceparent) if traceparent is not None else None
+            remote = _caller_context(traceparent) if traceparent is not None else None
             if remote is not None:
                 # the caller's trace, our decision (see the module docstring)
-                if remote.trace_id & _TRACE_ID_LOW_64 < self._trace_id_bound:
+                if self._caller_rule.sampled(remote.trace_id):
                     span = spans.start(remote.trace_id, remote)
                     current = span.current
                 else:
@@ -252,6 +240,15 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
 # and dict lookups per request); ours is the set lookup above, and Litestar
 # never hands this outermost middleware a lifespan scope.
 ServerTelemetryMiddleware.__call__ = ServerTelemetryMiddleware.handle  # type: ignore[method-assign,assignment]
+
+
+def _caller_context(header: bytes) -> SpanContext | None:
+    """A caller's ``traceparent`` as a remote span context (``None`` when the W3C rules reject it)."""
+    parsed = parse_traceparent(header.decode("latin-1"))
+    if parsed is None:
+        return None
+    trace_id, span_id, flags = parsed
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(flags & 1))
 
 
 class _UnsampledRequestSpan(NonRecordingSpan):
