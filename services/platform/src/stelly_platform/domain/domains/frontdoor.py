@@ -203,13 +203,8 @@ class AzureFrontDoor:
 
     async def reattach(self, domains: Sequence[str]) -> int:
         from azure.core.exceptions import AzureError
-        from azure.mgmt.cdn.models import (
-            ActivatedResourceReference,
-            RouteUpdateParameters,
-            RouteUpdatePropertiesParameters,
-        )
 
-        target, cdn = self._target, self._cdn()
+        target = self._target
         prefix = (
             f"/subscriptions/{target.subscription_id}/resourceGroups/{target.resource_group}"
             f"/providers/Microsoft.Cdn/profiles/{target.profile_name}/customDomains/"
@@ -218,28 +213,12 @@ class AzureFrontDoor:
         updates = 0
         try:
             for route_name in target.routes:
-                route = await cdn.routes.get(
-                    target.resource_group, target.profile_name, target.endpoint_name, route_name
-                )
-                current = [ref.id for ref in (route.custom_domains or []) if ref.id]
+                current = await self._route_domains(route_name)
                 known = {ref.lower() for ref in current}
                 missing = [ref for ref in wanted if ref.lower() not in known]
                 if not missing:
                     continue
-                poller = await cdn.routes.begin_update(
-                    target.resource_group,
-                    target.profile_name,
-                    target.endpoint_name,
-                    route_name,
-                    RouteUpdateParameters(
-                        properties=RouteUpdatePropertiesParameters(
-                            custom_domains=[
-                                ActivatedResourceReference(id=i) for i in [*current, *missing]
-                            ]
-                        )
-                    ),
-                )
-                await poller.result()
+                await self._put_route_domains(route_name, [*current, *missing])
                 updates += 1
         except AzureError as exc:
             raise FrontDoorError(f"{type(exc).__name__}: {exc}") from exc
@@ -247,17 +226,7 @@ class AzureFrontDoor:
 
     async def _set_route_domain(self, route_name: str, domain_id: str, *, present: bool) -> None:
         """Add ``domain_id`` to a route's custom domains, or remove every id ending with it."""
-        from azure.mgmt.cdn.models import (
-            ActivatedResourceReference,
-            RouteUpdateParameters,
-            RouteUpdatePropertiesParameters,
-        )
-
-        target, cdn = self._target, self._cdn()
-        route = await cdn.routes.get(
-            target.resource_group, target.profile_name, target.endpoint_name, route_name
-        )
-        current = [ref.id for ref in (route.custom_domains or []) if ref.id]
+        current = await self._route_domains(route_name)
         wanted_suffix = domain_id.lower()
         if present:
             if any(ref.lower() == wanted_suffix for ref in current):
@@ -267,7 +236,26 @@ class AzureFrontDoor:
             ids = [ref for ref in current if not ref.lower().endswith(wanted_suffix)]
             if len(ids) == len(current):
                 return
-        poller = await cdn.routes.begin_update(
+        await self._put_route_domains(route_name, ids)
+
+    async def _route_domains(self, route_name: str) -> list[str]:
+        """The ids of the custom domains a route serves now."""
+        target = self._target
+        route = await self._cdn().routes.get(
+            target.resource_group, target.profile_name, target.endpoint_name, route_name
+        )
+        return [ref.id for ref in (route.custom_domains or []) if ref.id]
+
+    async def _put_route_domains(self, route_name: str, ids: Sequence[str]) -> None:
+        """Make a route serve exactly these custom domains (waits for Azure to finish)."""
+        from azure.mgmt.cdn.models import (
+            ActivatedResourceReference,
+            RouteUpdateParameters,
+            RouteUpdatePropertiesParameters,
+        )
+
+        target = self._target
+        poller = await self._cdn().routes.begin_update(
             target.resource_group,
             target.profile_name,
             target.endpoint_name,
