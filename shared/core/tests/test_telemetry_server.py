@@ -368,3 +368,42 @@ async def test_an_outage_answered_503_logs_no_traceback(captured: CapturedTeleme
     assert any(" /outage 503 " in line for line in lines)
     assert any("dependency unavailable on GET /outage" in line for line in lines)
     assert not [line for line in lines if "uncaught exception" in line or "Traceback" in line]
+
+
+async def test_an_exception_escaping_the_app_is_recorded_on_the_server_span() -> None:
+    """What the exception handlers do not catch (a server bug, a client gone) is on the span."""
+
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        scope["path_template"] = "/broken"
+        raise RuntimeError("escaped")
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/broken",
+        "headers": [],
+        "query_string": b"",
+        "http_version": "1.1",
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        raise AssertionError("nothing is sent by an app that failed")
+
+    with captured_telemetry("stelly-test") as captured:
+        middleware = ServerTelemetryMiddleware(broken, captured.telemetry.server_config())
+        with pytest.raises(RuntimeError, match="escaped"):
+            await middleware(scope, receive, send)  # type: ignore[arg-type]
+        (server,) = captured.spans()
+        lines = captured.log_lines()
+    assert server.name == "GET /broken"
+    assert not server.status.is_ok
+    (event,) = server.events
+    assert event.name == "exception"
+    assert event.attributes is not None
+    assert event.attributes["exception.type"] == "RuntimeError"
+    assert event.attributes["exception.message"] == "escaped"
+    assert "raise RuntimeError" in str(event.attributes["exception.stacktrace"])
+    assert any(" /broken 500 " in line for line in lines)

@@ -11,13 +11,12 @@ label). Outside a request there is none, and readers use ``None``.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from random import getrandbits
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from opentelemetry.trace import SpanContext
 
-__all__ = ["REQUEST_CONTEXT", "RequestContext", "current_request", "new_request_id", "set_tenant"]
+__all__ = ["REQUEST_CONTEXT", "RequestContext", "current_request", "set_tenant"]
 
 
 class RequestContext:
@@ -54,11 +53,3 @@ def set_tenant(slug: str) -> None:
     request = REQUEST_CONTEXT.get()
     if request is not None:
         request.tenant = slug
-
-
-def new_request_id() -> str:
-    """A fresh request id: 32 hex digits, like the gateway's ``uuid4().hex``.
-
-    Not a secret (it is logged and echoed), so the fast PRNG, not a syscall.
-    """
-    return f"{getrandbits(128):032x}"
