@@ -21,17 +21,22 @@ from stelly_media.storage import BlobStore
 from stelly_media.worker import OUTAGE_RETRY_SECONDS, Worker
 
 
-async def test_an_outage_hands_the_job_back_uncounted(
-    db: Database, redis: Redis, store: BlobStore
-) -> None:
+def _queue(redis: Redis) -> RedisStreamQueue:
+    """A queue of this test's own, where a failed attempt would wait ten minutes (``claim_idle``)."""
     owner = f"test-{uuid.uuid4().hex}"
-    queue = RedisStreamQueue(
+    return RedisStreamQueue(
         redis,
         consumer="outage",
         stream=platform_key(owner, "jobs", tagged=True),
         dead_letter_stream=platform_key(owner, "jobs", "dead", tagged=True),
-        claim_idle=600.0,  # a failed attempt would wait ten minutes
+        claim_idle=600.0,
     )
+
+
+async def test_an_outage_hands_the_job_back_uncounted(
+    db: Database, redis: Redis, store: BlobStore
+) -> None:
+    queue = _queue(redis)
     worker = Worker(db, redis, store, queue, max_deliveries=1)
     attempts: list[ImageJob] = []
 
@@ -61,14 +66,7 @@ async def test_an_outage_hands_the_job_back_uncounted(
 async def test_a_failure_that_is_no_outage_still_waits_for_claim_idle(
     db: Database, redis: Redis, store: BlobStore
 ) -> None:
-    owner = f"test-{uuid.uuid4().hex}"
-    queue = RedisStreamQueue(
-        redis,
-        consumer="outage",
-        stream=platform_key(owner, "jobs", tagged=True),
-        dead_letter_stream=platform_key(owner, "jobs", "dead", tagged=True),
-        claim_idle=600.0,
-    )
+    queue = _queue(redis)
     worker = Worker(db, redis, store, queue, max_deliveries=3)
 
     async def process(job: ImageJob) -> None:
