@@ -226,6 +226,27 @@ async def test_a_callers_sampled_trace_is_continued(
     assert f"{server.parent.span_id:016x}" == PARENT_ID
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "garbage",
+        f"00-{'0' * 32}-{PARENT_ID}-01",  # an all-zero trace id
+        f"ff-{TRACE_ID}-{PARENT_ID}-01",  # the forbidden version
+        f"00-{TRACE_ID}-{PARENT_ID}-01-extra",  # version 00 has no more fields
+        f"00-{TRACE_ID.upper()}-{PARENT_ID}-01",
+        b"00-\xff\xfe-01",  # not even text
+    ],
+)
+async def test_a_malformed_traceparent_starts_a_new_trace(
+    client: AsyncTestClient[Litestar], captured: CapturedTelemetry, header: str | bytes
+) -> None:
+    response = await client.get("/api/v1/admin/orders/5", headers={"traceparent": header})  # type: ignore[arg-type]
+    assert response.status_code == 200
+    (server,) = [s for s in captured.spans() if s.kind is SpanKind.SERVER]
+    assert server.parent is None
+    assert f"{server.context.trace_id:032x}" != TRACE_ID.lower()
+
+
 async def test_a_callers_sampled_flag_is_not_trusted(settings: Settings) -> None:
     """The trace id is kept, the decision is the trace-id rule's (as the gateway's).
 
