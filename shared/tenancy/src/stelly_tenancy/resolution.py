@@ -6,7 +6,8 @@ Each host costs one or two indexed queries when it is not cached, so the cost
 per request does not grow with the number of tenants; hits cost a dict
 lookup. Entries live ``ttl`` seconds, unknown hosts included (so a flood of
 garbage hosts is cheap), the cache is bounded, concurrent misses for one host
-share one query, and :meth:`TenantResolver.clear` is called by the Redis
+share one query (the resolver's own task: an asker that goes away cancels
+nobody else's answer), and :meth:`TenantResolver.clear` is called by the Redis
 invalidation listener when any tenant changes.
 """
 
@@ -64,7 +65,7 @@ class TenantResolver:
         self._max_entries = max_entries
         self._clock = clock
         self._cache: dict[str, tuple[float, Tenant | None]] = {}
-        self._inflight: dict[str, asyncio.Future[Tenant | None]] = {}
+        self._inflight: dict[str, asyncio.Task[Tenant | None]] = {}
         self._generation = 0
 
     def clear(self) -> None:
@@ -85,20 +86,21 @@ class TenantResolver:
         if entry is not None and entry[0] > self._clock():
             return entry[1]
         pending = self._inflight.get(host)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Tenant | None] = asyncio.get_running_loop().create_future()
-        self._inflight[host] = future
-        generation = self._generation
+        if pending is None:
+            # the load is the resolver's task, not the first asker's: an asker that
+            # goes away (its client disconnected) must not cancel it for the others
+            pending = asyncio.get_running_loop().create_task(
+                self._load_and_store(host, self._generation)
+            )
+            pending.add_done_callback(_retrieve)
+            self._inflight[host] = pending
+        return await asyncio.shield(pending)
+
+    async def _load_and_store(self, host: str, generation: int) -> Tenant | None:
         try:
             tenant = await self._load(host)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters re-raise it, nobody else must
-            raise
         finally:
             del self._inflight[host]
-        future.set_result(tenant)
         if generation == self._generation:
             self._store(host, tenant)
         return tenant
@@ -123,3 +125,9 @@ class TenantResolver:
         # (the local stack's only way to have one), so in production this
         # second lookup only ever confirms an unknown host (and is cached so).
         return await fetch_by_domain(self._pool, host)
+
+
+def _retrieve(task: asyncio.Task[Tenant | None]) -> None:
+    """Mark a load's failure as seen: its askers re-raise it, or none was left to."""
+    if not task.cancelled():
+        task.exception()
