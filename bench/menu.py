@@ -9,9 +9,14 @@ thread and 50 keep-alive connections:
   telemetry configured, uvicorn with uvloop and httptools, no access log)
   with the demo pizza menu grown to ~28 kB (``--copies``), through its whole
   stack (tenant resolution, the cache, ETag), with tracing and the request
-  log ON at the default sampling ratio (its lines go to a file, counted
+  log ON at the default sampling (its lines go to a file, counted
   afterwards to show the log was on; sampled spans are exported to span
-  files as ``make run`` does, ``STELLY_TRACE_DIR``);
+  files as ``make run`` does, ``STELLY_TRACE_DIR``, and counted too). The
+  default is a ratio of 0.1 capped at 10 traces a second per process, so
+  at this load ``menu on`` records about 10 traces a second;
+- ``menu on no cap``: the same at a ratio of 0.1 without the cap
+  (``STELLY_TRACES_PER_SECOND=0``), a tenth of the requests recorded:
+  what a recorded request costs, reported beside the target, not as it;
 - ``menu off``: the same service with ``STELLY_TRACING=off
   STELLY_REQUEST_LOG=off`` (the HTTP metrics stay on: they have no switch,
   so the ratio is what tracing and the request log cost);
@@ -268,7 +273,15 @@ def _server(
     argv = [*taskset(0), sys.executable, *command]
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(output.open("ab")) if output is not None else None
-        proc = subprocess.Popen(argv, env={**os.environ, **env}, cwd=REPO, stdout=sink, stderr=sink)
+        # one hash seed for every server: dicts laid out alike, one source of
+        # process-to-process variance less between the variants
+        proc = subprocess.Popen(
+            argv,
+            env={**os.environ, "PYTHONHASHSEED": "0", **env},
+            cwd=REPO,
+            stdout=sink,
+            stderr=sink,
+        )
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -397,10 +410,11 @@ end
 """
 
 #: The variants of the cached GET, and the environment each runs with.
-VARIANTS = ("menu on", "menu off", "bare", "bare prebuilt")
+VARIANTS = ("menu on", "menu on no cap", "menu off", "bare", "bare prebuilt")
 #: variant -> (its server, its path)
 TARGETS = {
     "menu on": ("menu on", MENU_PATH),
+    "menu on no cap": ("menu on no cap", MENU_PATH),
     "menu off": ("menu off", MENU_PATH),
     "bare": ("bare", MENU_PATH),
     "bare prebuilt": ("bare", PREBUILT_PATH),
@@ -496,8 +510,11 @@ def run(server_url: str, redis_url: str, seconds: float, rounds: int, copies: in
                     " before the server does, so every ratio below understates the gap",
                     flush=True,
                 )
-            ports = {name: free_port() for name in ("menu on", "menu off", "bare")}
+            ports = {
+                name: free_port() for name in ("menu on", "menu on no cap", "menu off", "bare")
+            }
             on_log = tmp / "menu-on.log"
+            trace_dirs = {"menu on": tmp / "traces", "menu on no cap": tmp / "traces-no-cap"}
             with contextlib.ExitStack() as stack:
                 pids = {}
                 pids["menu on"] = stack.enter_context(
@@ -505,8 +522,21 @@ def run(server_url: str, redis_url: str, seconds: float, rounds: int, copies: in
                         MENU_SERVICE,
                         ports["menu on"],
                         # spans are exported as under ``make run`` (the span file)
-                        {**env, **TELEMETRY_ON, "STELLY_TRACE_DIR": str(tmp / "traces")},
+                        {**env, **TELEMETRY_ON, "STELLY_TRACE_DIR": str(trace_dirs["menu on"])},
                         on_log,
+                    )
+                )
+                pids["menu on no cap"] = stack.enter_context(
+                    _server(
+                        MENU_SERVICE,
+                        ports["menu on no cap"],
+                        {
+                            **env,
+                            **TELEMETRY_ON,
+                            "STELLY_TRACES_PER_SECOND": "0",
+                            "STELLY_TRACE_DIR": str(trace_dirs["menu on no cap"]),
+                        },
+                        tmp / "menu-on-no-cap.log",
                     )
                 )
                 pids["menu off"] = stack.enter_context(
@@ -554,6 +584,7 @@ def run(server_url: str, redis_url: str, seconds: float, rounds: int, copies: in
                 for name in VARIANTS:  # warm-up, discarded
                     measure(name, "get", 2)
                 log_lines_before = _count_lines(on_log)
+                spans_before = {name: _count_spans(path) for name, path in trace_dirs.items()}
                 served_on = 0
                 for r in range(rounds):
                     turn = r % len(VARIANTS)
@@ -563,6 +594,14 @@ def run(server_url: str, redis_url: str, seconds: float, rounds: int, copies: in
                         served_on += result.get("requests", 0) if name == "menu on" else 0
                         print(_line(f"{name} GET 200", result), flush=True)
                 log_lines = _count_lines(on_log) - log_lines_before
+                time.sleep(1.5)  # the span files' thread writes at least once a second
+                for name, path in trace_dirs.items():
+                    recorded = _count_spans(path) - spans_before[name]
+                    print(
+                        f"{name}: {recorded} spans recorded during the GET rounds,"
+                        f" {recorded / (rounds * seconds):.0f} a second while loaded",
+                        flush=True,
+                    )
                 for r in range(rounds):
                     pair = ("menu on", "bare") if r % 2 == 0 else ("bare", "menu on")
                     for name in pair:
@@ -588,6 +627,11 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (``/proc/PID/stat``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _count_spans(directory: Path) -> int:
+    """Spans in a directory's span files (one line each)."""
+    return sum(_count_lines(path) for path in directory.glob("*.jsonl*"))
 
 
 def _count_lines(path: Path) -> int:
@@ -618,6 +662,7 @@ def _report(
     missed = []
     for label, baseline, target in (
         ("menu on GET 200", "menu off GET 200", TARGET_ON_VS_OFF),
+        ("menu on no cap GET 200", "menu off GET 200", None),
         ("menu on GET 200", "bare GET 200", TARGET_ON_VS_BARE),
         ("menu on GET 200", "bare prebuilt GET 200", TARGET_ON_VS_BARE),
         ("menu off GET 200", "bare GET 200", None),

@@ -33,6 +33,9 @@ param kzSecretKey string = ''
 @description('Share of new traces recorded (STELLY_TRACE_SAMPLE_RATIO, 0 to 1; a client\'s sampled flag is not trusted: an incoming trace is re-decided by its trace id). A string: Bicep has no floating-point literals.')
 param traceSampleRatio string = '0.1'
 
+@description('Cap on recorded traces per second per replica (STELLY_TRACES_PER_SECOND; 0 for none): a busy replica lowers its ratio to stay under it. A string: Bicep has no floating-point literals.')
+param tracesPerSecond string = '10'
+
 @description('Object id of the user or CI principal running the deployment, given Key Vault Secrets Officer and Certificates Officer to import the certificate.')
 param principalId string = ''
 
@@ -234,6 +237,7 @@ var commonEnv = [
   // telemetry (SPEC §9): JSON log lines for Log Analytics, a sampled share of traces
   { name: 'STELLY_LOG_FORMAT', value: 'json' }
   { name: 'STELLY_TRACE_SAMPLE_RATIO', value: traceSampleRatio }
+  { name: 'STELLY_TRACES_PER_SECOND', value: tracesPerSecond }
 ]
 // The Azure Monitor distro exports traces, metrics and logs when this is set.
 var telemetryEnv = [

@@ -279,7 +279,7 @@ def test_every_setting_bicep_writes_is_a_real_setting() -> None:
     # and the platform service reads its Front Door settings (stelly_platform.config)
     known = {*ENV_VARIABLES, *TELEMETRY_VARIABLES, CLOSE_WINDOW_VARIABLE, *PLATFORM_VARIABLES}
     assert written <= known, written - known
-    assert {"STELLY_LOG_FORMAT", "STELLY_TRACE_SAMPLE_RATIO"} <= written
+    assert {"STELLY_LOG_FORMAT", "STELLY_TRACE_SAMPLE_RATIO", "STELLY_TRACES_PER_SECOND"} <= written
     assert {"STELLY_FRONTDOOR_ID", "KZ_SECRET_KEY", "STELLY_DATABASE_AUTH"} <= written
     assert {"STELLY_DRAIN_SECONDS", "STELLY_SHUTDOWN_SECONDS", CLOSE_WINDOW_VARIABLE} <= written
 

@@ -253,9 +253,10 @@ def dev(
             or f"ws://{{host}}:{gateway_port}/ws/v1",
         }
         # Locally every trace is kept, in span files `stelly trace` reads (the shipped
-        # default ratio is 0.1); a value the user set wins.
+        # default is a ratio of 0.1 capped at 10 traces a second); a value the user set wins.
         env.setdefault("STELLY_TRACE_DIR", str(state_dir / "traces"))
         env.setdefault("STELLY_TRACE_SAMPLE_RATIO", "1")
+        env.setdefault("STELLY_TRACES_PER_SECOND", "0")
         supervisor = Supervisor(env, run_dir)
         if not (settings.blob_connection_string or settings.blob_account_url):
             supervisor.add(_azurite_spec(root, state_dir, azurite_port))

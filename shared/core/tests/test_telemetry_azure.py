@@ -30,14 +30,36 @@ exporters = [
     for p in provider._active_span_processor._span_processors
     if isinstance(p, BatchSpanProcessor)
 ]
-# a recorded server span (the middleware's) with an SDK child span under it
-server = telemetry.server_config().spans.start(0x0AF7651916CD43DD8448EB211C80319C, None)
-token = otel_context.attach(server.current)
-with trace.get_tracer("stelly.test").start_as_current_span("child"):
-    pass
-otel_context.detach(token)
-server.end("GET /x", {"http.response.status_code": 200}, False, 0.001)
-recorded = memory.get_finished_spans()
+from litestar import Litestar, get
+from litestar.testing import TestClient
+from stelly_core.telemetry.plugin import TelemetryPlugin
+from stelly_core.telemetry.sampling import TraceIdRule
+
+@get("/x")
+async def x() -> str:
+    with trace.get_tracer("stelly.test").start_as_current_span("child"):
+        return "ok"
+
+def rates(trace_id):
+    # a recorded request (the middleware's server span, an SDK child): each span's sample rate
+    memory.clear()
+    with TestClient(Litestar([x], plugins=[TelemetryPlugin(telemetry)])) as client:
+        header = f"00-{trace_id:032x}-00f067aa0ba902b7-01"
+        assert client.get("/x", headers={"traceparent": header}).status_code == 200
+    recorded = memory.get_finished_spans()
+    return (
+        {s.name: s.attributes.get("_MS.sampleRate") for s in recorded},
+        {s.name: _convert_span_to_envelope(s).sample_rate for s in recorded},
+    )
+
+sample_rates, envelope_sample_rates = rates(0x0AF7651916CD43DD0000000000000001)
+# a busy process: 10,000 requests a second against a cap of 10 lowers the ratio to 0.1 %
+now = [0.0]
+telemetry.sampling = TraceIdRule(0.25, per_second=10, clock=lambda: now[0])
+for _ in range(20_000):  # two seconds: the second one is decided at the lowered ratio
+    now[0] += 1e-4
+    telemetry.sampling.sampled(1 << 63)
+capped_rates, capped_envelope_rates = rates(0x0AF7651916CD43DD0000000000000001)
 readers = [type(r).__name__ for r in telemetry.meter_provider._metric_readers]
 print(json.dumps({
     "exporters": exporters,
@@ -48,8 +70,10 @@ print(json.dumps({
     "redis_instrumented": RedisInstrumentor().is_instrumented_by_opentelemetry,
     "service": provider.resource.attributes["service.name"],
     "azure_level": logging.getLogger("azure").getEffectiveLevel(),
-    "sample_rates": {s.name: s.attributes.get("_MS.sampleRate") for s in recorded},
-    "envelope_sample_rates": {s.name: _convert_span_to_envelope(s).sample_rate for s in recorded},
+    "sample_rates": sample_rates,
+    "envelope_sample_rates": envelope_sample_rates,
+    "capped_rates": capped_rates,
+    "capped_envelope_rates": capped_envelope_rates,
 }))
 """
 
@@ -82,3 +106,8 @@ def test_the_distro_exports_and_our_sampler_decides() -> None:
     # Application Insights extrapolates counts from each item's sample rate (percent)
     assert wired["sample_rates"] == {"child": 25.0, "GET /x": 25.0}
     assert wired["envelope_sample_rates"] == {"child": 25.0, "GET /x": 25.0}
+    # over the traces-per-second cap the ratio in force is lower, and a
+    # request recorded then says so on its server span and its children
+    assert wired["capped_rates"]["GET /x"] == wired["capped_rates"]["child"]
+    assert 0.08 < wired["capped_rates"]["GET /x"] < 0.12
+    assert wired["capped_envelope_rates"]["child"] == wired["capped_rates"]["child"]

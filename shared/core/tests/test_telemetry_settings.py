@@ -13,6 +13,7 @@ def test_defaults_are_the_production_ones() -> None:
     settings = TelemetrySettings.from_environ({})
     assert settings.tracing is True
     assert settings.sample_ratio == 0.1
+    assert settings.traces_per_second == 10.0
     assert settings.request_log is True
     assert settings.log_format is LogFormat.TEXT
     assert settings.trace_dir is None
@@ -32,6 +33,7 @@ def test_every_variable_is_read() -> None:
         {
             "STELLY_TRACING": "off",
             "STELLY_TRACE_SAMPLE_RATIO": "1",
+            "STELLY_TRACES_PER_SECOND": "0",
             "STELLY_REQUEST_LOG": "OFF",
             "STELLY_LOG_FORMAT": "json",
             "STELLY_TRACE_DIR": "/tmp/traces",
@@ -41,6 +43,7 @@ def test_every_variable_is_read() -> None:
     assert settings == TelemetrySettings(
         tracing=False,
         sample_ratio=1.0,
+        traces_per_second=0.0,
         request_log=False,
         log_format=LogFormat.JSON,
         trace_dir=Path("/tmp/traces"),
@@ -57,6 +60,10 @@ def test_every_variable_is_read() -> None:
         ("STELLY_TRACE_SAMPLE_RATIO", "-0.1"),
         ("STELLY_TRACE_SAMPLE_RATIO", "nan"),
         ("STELLY_TRACE_SAMPLE_RATIO", "ten percent"),
+        ("STELLY_TRACES_PER_SECOND", "-1"),
+        ("STELLY_TRACES_PER_SECOND", "inf"),
+        ("STELLY_TRACES_PER_SECOND", "nan"),
+        ("STELLY_TRACES_PER_SECOND", "lots"),
         ("STELLY_LOG_FORMAT", "xml"),
     ],
 )

@@ -16,6 +16,10 @@ The gateway is where a request's trace starts, or joins the browser's
   (:mod:`stelly_gateway.headers` drops both; the upstream gets the edge's).
 - Without a client's ``traceparent`` the tracer's own sampler decides for
   a new trace.
+- The edge applies the ratio alone, not the services' traces-per-second
+  cap (``STELLY_TRACES_PER_SECOND``): the gateway is the local edge, which
+  ``stelly dev`` runs with no cap; in Azure, Front Door is the edge and
+  the services decide.
 - The upstream always gets the edge's ``traceparent`` (sampled or not), so
   the services follow the edge's decision rather than making their own.
 - An unsampled request costs one header scan, a non-recording span, one

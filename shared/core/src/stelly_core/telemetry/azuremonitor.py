@@ -14,12 +14,16 @@ Application Insights extrapolates counts (requests per second, failures)
 from each item's sample rate, which its exporter reads from the span
 attribute ``_MS.sampleRate`` (a percentage) that its own sampler writes.
 Ours does not, so every recorded span gets it from
-:class:`SampleRateSpanProcessor` (server spans from the middleware's
-constant attributes): without it the portal would show a tenth of the
-traffic at the default ratio. Every recorded span of ours was sampled at
-the configured ratio (a root by it, a caller's trace by the same rule on
-its id, our own hops by the flag of a trace sampled that way), so one rate
-fits all.
+:class:`SampleRateSpanProcessor` (server spans from
+:class:`~stelly_core.telemetry.serverspan.ServerSpans`): without it the
+portal would show a tenth of the traffic at the default ratio. A request's
+spans carry the rate it was decided at: the configured ratio, or lower
+while the process is over its traces-per-second cap
+(:mod:`~stelly_core.telemetry.sampling`). Spans of our own later hops (the
+outbox relay, the realtime delivery, the worker) follow a flag that came
+without its rate and carry the configured ratio, so while a cap is lowering
+the ratio, Application Insights undercounts those dependencies; request
+counts and rates are right, and exact counts are in the metrics anyway.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.util._once import Once
+
+from stelly_core.telemetry.context import REQUEST_CONTEXT
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -51,13 +57,23 @@ SAMPLE_RATE_ATTRIBUTE = "_MS.sampleRate"
 
 
 class SampleRateSpanProcessor(SpanProcessor):
-    """Marks every recorded span with the sample rate it was recorded at (percent)."""
+    """Marks every recorded span with the sample rate it was recorded at (percent).
+
+    Inside a recorded request, the rate that request was decided at (lowered
+    while the process is over its traces-per-second cap); elsewhere (a queue
+    message, an outbox row, whose trace another process decided on) the
+    configured ratio, since only the trace's flag travels with it.
+    """
 
     def __init__(self, percentage: float) -> None:
         self.percentage = percentage
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        span.set_attribute(SAMPLE_RATE_ATTRIBUTE, self.percentage)
+        request = REQUEST_CONTEXT.get()
+        percentage = None if request is None else request.sample_percentage
+        span.set_attribute(
+            SAMPLE_RATE_ATTRIBUTE, self.percentage if percentage is None else percentage
+        )
 
 
 #: The distro instrumentations we do not use (we instrument asyncpg, redis,

@@ -19,6 +19,7 @@ from litestar.plugins.opentelemetry import (
 
 from stelly_core.telemetry.httpmetrics import HttpServerMetrics
 from stelly_core.telemetry.middleware import ServerTelemetryMiddleware
+from stelly_core.telemetry.sampling import TraceIdRule
 
 if TYPE_CHECKING:
     from stelly_core.telemetry.requestlog import RequestLog
@@ -38,8 +39,8 @@ class ServerTelemetryConfig(OpenTelemetryConfig):
     #: records the server spans of sampled requests; ``None`` with tracing off
     spans: ServerSpans | None = field(default=None)
 
-    #: the share of requests without a caller's decision that get a recorded span
-    sample_ratio: float = field(default=1.0)
+    #: which requests get a recorded span (callers' traces and roots alike)
+    sampling: TraceIdRule = field(default_factory=lambda: TraceIdRule(1.0))
     request_log: RequestLog | None = field(default=None)
     http_metrics: HttpServerMetrics = field(default_factory=HttpServerMetrics)
     middleware_class: type[OpenTelemetryInstrumentationMiddleware] = field(

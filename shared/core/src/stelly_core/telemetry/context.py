@@ -24,14 +24,16 @@ class RequestContext:
 
     An unsampled request's span context lives here too (the server
     middleware's one unsampled span reads it): the caller's, or made on
-    first use from ``trace_id``.
+    first use from ``trace_id``; and a recorded request's sample rate.
     """
 
-    __slots__ = ("request_id", "span_context", "tenant", "trace_id")
+    __slots__ = ("request_id", "sample_percentage", "span_context", "tenant", "trace_id")
 
     def __init__(self, request_id: str, tenant: str | None = None) -> None:
         self.request_id = request_id
         self.tenant = tenant
+        #: a recorded request's sample rate (percent), for its spans' ``_MS.sampleRate``
+        self.sample_percentage: float | None = None
         #: the trace id of an unsampled root request (0 otherwise)
         self.trace_id = 0
         #: an unsampled request's span context, once known

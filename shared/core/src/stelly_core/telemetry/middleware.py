@@ -14,13 +14,14 @@ SDK histogram and wraps ``send``/``receive`` with child spans for every
 request, sampled or not. Together that is several times the per-request
 budget (a cached menu GET is ~80 µs, the budget a tenth of it).
 
-Sampling: without a caller's ``traceparent``, ``random() < ratio``. With
-one, the caller's trace id is kept but its sampled flag is NOT trusted (in
-Azure, Front Door hands a browser's header straight to the service, and a
-client must not be able to force every request to be recorded): the
-decision is :class:`~stelly_core.telemetry.sampling.TraceIdRule` on that
-trace id, the rule the local gateway applies at the edge, so both make the
-same decision for the same trace and a trace stays whole across them. The
+Sampling: the process's :class:`~stelly_core.telemetry.sampling.TraceIdRule`
+(the ratio, lowered while the process is over its traces-per-second cap) on
+the request's trace id: a root's fresh one, or a caller's. A caller's trace
+id is kept but its sampled flag is NOT trusted (in Azure, Front Door hands a
+browser's header straight to the service, and a client must not be able to
+force every request to be recorded); the rule is the one the local gateway
+applies at the edge, so both make the same decision for the same trace at
+the same ratio and a trace stays whole across them. The
 header is read by the one W3C parser
 (:func:`~stelly_core.telemetry.propagation.parse_traceparent`). A request without
 a usable ``x-request-id`` gets one 128-bit random number as its request id,
@@ -56,7 +57,7 @@ from __future__ import annotations
 import re
 from asyncio import CancelledError
 from contextvars import ContextVar
-from random import getrandbits, random
+from random import getrandbits
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,6 @@ from stelly_core.telemetry.context import REQUEST_CONTEXT, RequestContext
 from stelly_core.telemetry.httpmetrics import normalize_method
 from stelly_core.telemetry.processor import REQUEST_ID_ATTRIBUTE, TENANT_ATTRIBUTE
 from stelly_core.telemetry.propagation import parse_traceparent
-from stelly_core.telemetry.sampling import TraceIdRule
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,9 +119,8 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
         AbstractMiddleware.__init__(self, app=app, scopes=config.scopes)
         #: records the sampled requests' spans (``None``: tracing off); the decision is made here
         self.spans = config.spans
-        self.sample_ratio = config.sample_ratio
-        #: the decision on a caller's trace (the gateway's rule too)
-        self._caller_rule = TraceIdRule(config.sample_ratio)
+        #: the decision on a request's trace (the gateway's rule too)
+        self.sampling = config.sampling
         self.request_log = config.request_log
         self.metrics = config.http_metrics
 
@@ -159,8 +158,9 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
             remote = _caller_context(traceparent) if traceparent is not None else None
             if remote is not None:
                 # the caller's trace, our decision (see the module docstring)
-                if self._caller_rule.sampled(remote.trace_id):
-                    span = spans.start(remote.trace_id, remote)
+                if self.sampling.sampled(remote.trace_id):
+                    span = spans.start(remote.trace_id, remote, self.sampling.percentage)
+                    request.sample_percentage = span.percentage
                     current = span.current
                 else:
                     trace_hex = f"{remote.trace_id:032x}"
@@ -184,8 +184,9 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
                 else:
                     bits = getrandbits(128) or 1
                     trace_hex = f"{bits:032x}"
-                if random() < self.sample_ratio:
-                    span = spans.start(bits, None)
+                if self.sampling.sampled(bits):
+                    span = spans.start(bits, None, self.sampling.percentage)
+                    request.sample_percentage = span.percentage
                     current = span.current
                 else:
                     request.trace_id = bits

@@ -1,17 +1,47 @@
-"""The sampling rule for a trace that came from elsewhere: decided by its trace id.
+"""Which requests are recorded: a trace-id rule, at a ratio capped per second.
 
 A client's ``traceparent`` keeps its trace id but not its sampled flag (a
 client must not be able to force every request to be recorded). Every
-process that meets such a trace (the local gateway at the edge, each
-service behind Front Door) decides with this one rule, which is
-``TraceIdRatioBased``'s, the root sampler ``configure_telemetry`` gives the
-SDK: so all of them make the same decision for the same trace id at the
-same ratio, and a trace stays whole across them.
+process that decides on an HTTP request (the local gateway at the edge, each
+service behind Front Door) decides with :class:`TraceIdRule`: the trace id's
+lower 64 bits below a bound, which is ``TraceIdRatioBased``'s rule, the root
+sampler ``configure_telemetry`` gives the SDK. Roots (no caller's trace) are
+decided the same way on their fresh random trace id.
+
+The ratio alone would record a fixed share however busy a process gets (a
+tenth of 15,000 requests a second is 1,500 traces a second from one replica,
+more than anyone reads and billed by the gigabyte in Application Insights),
+so the rule also takes a cap in traces per second per process, as the Azure
+Monitor distros' rate-limited sampler does. Every tenth of a second it
+measures how many requests it decided on and sets the ratio for the next
+tenth to what keeps the recorded ones at the cap, never above the
+configured ratio (the distros adapt as fast: 0.1 s).
+
+Invariants:
+- At one ratio every process makes the same decision for the same trace
+  id. At different ratios (a busy process capped lower than a quiet one)
+  the traces the lower one records are a subset of the higher one's, so
+  every trace recorded at the lowest ratio on its path is whole.
+- Without a cap (``per_second`` 0) the ratio never changes, and the
+  decision is exactly ``TraceIdRatioBased``'s.
+- ``percentage`` is the ratio in force, in percent: what a span recorded
+  now carries as its sample rate (Application Insights extrapolates counts
+  from it).
+- A decision costs a counter and a clock read; the ratio is recomputed at
+  most every ``window`` seconds. A burst from idle is decided at the
+  configured ratio for its first window (the rule has no rate yet). Not thread-safe by design: one event loop decides, and
+  a lost count only shifts the next second's ratio slightly.
 """
 
 from __future__ import annotations
 
+from time import monotonic
+from typing import TYPE_CHECKING
+
 from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["TraceIdRule"]
 
@@ -19,12 +49,59 @@ _LIMIT = TraceIdRatioBased.TRACE_ID_LIMIT
 
 
 class TraceIdRule:
-    """Whether a trace id is sampled at ``ratio`` (its lower 64 bits below the SDK's bound)."""
+    """Whether a trace id is recorded: below the bound of ``ratio``, lowered to stay under the cap.
 
-    __slots__ = ("bound",)
+    Args:
+        ratio: the share of traces recorded while under the cap (0 to 1).
+        per_second: at most this many recorded traces a second in this
+            process, on average; 0 for no cap.
+        window: how often (seconds) the ratio in force is recomputed.
+        clock: seconds, monotonic (tests pass their own).
+    """
 
-    def __init__(self, ratio: float) -> None:
-        self.bound = TraceIdRatioBased.get_bound_for_rate(ratio)
+    __slots__ = (
+        "_clock",
+        "_decided",
+        "_since",
+        "bound",
+        "per_second",
+        "percentage",
+        "ratio",
+        "window",
+    )
+
+    def __init__(
+        self,
+        ratio: float,
+        per_second: float = 0.0,
+        *,
+        window: float = 0.1,
+        clock: Callable[[], float] = monotonic,
+    ) -> None:
+        self._clock = clock
+        self.ratio = ratio
+        self.per_second = per_second
+        self.window = window
+        self.bound = 0
+        self.percentage = 0.0
+        self._set(ratio)
+        self._decided = 0
+        self._since = clock()
 
     def sampled(self, trace_id: int) -> bool:
+        if self.per_second:
+            self._decided += 1
+            now = self._clock()
+            if now - self._since >= self.window:
+                self._adjust(now)
         return trace_id & _LIMIT < self.bound
+
+    def _adjust(self, now: float) -> None:
+        rate = self._decided / (now - self._since)
+        self._set(min(self.ratio, self.per_second / rate))
+        self._decided = 0
+        self._since = now
+
+    def _set(self, ratio: float) -> None:
+        self.bound = TraceIdRatioBased.get_bound_for_rate(ratio)
+        self.percentage = ratio * 100.0

@@ -21,9 +21,9 @@ Invariants:
 - Processors get ``on_end`` only, never ``on_start``: the span carries the
   request's attributes itself (``stelly.request_id`` and ``tenant.slug``,
   all set at its end), which is what the request-context processor's
-  ``on_start`` is for; what another start-time processor would set on
-  every span (Application Insights' sample rate) is given to
-  :class:`ServerSpans` as constant attributes.
+  ``on_start`` is for; the one other start-time attribute, Application
+  Insights' sample rate, is set by :class:`ServerSpans` itself when given
+  its name (the rate the request was decided at, in percent).
 - While the request runs, the current span is a non-recording span with
   this span's context, sampled flag ON: the SDK's ``ParentBased`` sampler
   records every child (asyncpg, redis, outgoing HTTP, the outbox's
@@ -55,11 +55,10 @@ from opentelemetry.trace.propagation import _SPAN_KEY
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.trace.span import TraceState
-    from opentelemetry.util.types import AttributeValue
 
 __all__ = ["ServerSpan", "ServerSpans"]
 
@@ -72,17 +71,20 @@ _SCOPE = InstrumentationScope("stelly_core.telemetry")
 class ServerSpan:
     """One recorded server span while its request runs."""
 
-    __slots__ = ("_spans", "context", "current", "events", "parent", "start_time")
+    __slots__ = ("_spans", "context", "current", "events", "parent", "percentage", "start_time")
 
     def __init__(
         self,
         spans: ServerSpans,
         context: SpanContext,
         parent: SpanContext | None,
+        percentage: float,
     ) -> None:
         self._spans = spans
         self.context = context
         self.parent = parent
+        #: the sample rate this request was recorded at (percent)
+        self.percentage = percentage
         self.start_time = time_ns()
         self.events: list[Event] = []
         #: the OpenTelemetry context the request runs in: children are recorded under this span
@@ -111,8 +113,8 @@ class ServerSpan:
     def end(self, name: str, attributes: dict[str, Any], error: bool, duration: float) -> None:
         """End the span with all its ``attributes``; ``duration`` in seconds."""
         spans = self._spans
-        if spans.attributes:
-            attributes.update(spans.attributes)
+        if spans.sample_rate_attribute is not None:
+            attributes[spans.sample_rate_attribute] = self.percentage
         start = self.start_time
         ended = ReadableSpan(
             name=name,
@@ -138,11 +140,11 @@ class ServerSpans:
         self,
         resource: Resource,
         processors: Sequence[SpanProcessor],
-        attributes: Mapping[str, AttributeValue] | None = None,
+        sample_rate_attribute: str | None = None,
     ) -> None:
         self.resource = resource
-        #: set on every server span (what start-time processors set on SDK spans)
-        self.attributes = dict(attributes or {})
+        #: where a span carries its sample rate (Application Insights': ``_MS.sampleRate``)
+        self.sample_rate_attribute = sample_rate_attribute
         # those that do something with an ended span (the request-context
         # processor, for one, acts only at a span's start)
         self.processors = tuple(
@@ -151,11 +153,14 @@ class ServerSpans:
             if getattr(type(processor), "on_end", None) is not SpanProcessor.on_end
         )
 
-    def start(self, trace_id: int, parent: SpanContext | None) -> ServerSpan:
-        """A span in trace ``trace_id`` (the parent's when there is one), with a fresh span id."""
+    def start(self, trace_id: int, parent: SpanContext | None, percentage: float) -> ServerSpan:
+        """A span in trace ``trace_id`` (the parent's when there is one), with a fresh span id.
+
+        ``percentage`` is the sample rate the request was decided at.
+        """
         state: TraceState = parent.trace_state if parent is not None else DEFAULT_TRACE_STATE
         # a valid, sampled, local context from ids known to be valid (no range checks)
         context = tuple.__new__(
             SpanContext, (trace_id, getrandbits(64) or 1, False, _SAMPLED, state, True)
         )
-        return ServerSpan(self, context, parent)
+        return ServerSpan(self, context, parent, percentage)

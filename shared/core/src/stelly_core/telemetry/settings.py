@@ -1,8 +1,8 @@
 """The telemetry settings of a process, read from its environment.
 
 Every variable has a default that is right for production, so a process
-with none of them set traces 10 % of its requests, logs one line per
-request and serves ``/metrics``. A malformed value stops start-up with a
+with none of them set traces 10 % of its requests but at most about 10
+traces a second, logs one line per request and serves ``/metrics``. A malformed value stops start-up with a
 :class:`~stelly_core.settings.SettingsError` naming the variable.
 """
 
@@ -19,15 +19,24 @@ from stelly_core.settings import SettingsError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["DEFAULT_SAMPLE_RATIO", "TELEMETRY_VARIABLES", "LogFormat", "TelemetrySettings"]
+__all__ = [
+    "DEFAULT_SAMPLE_RATIO",
+    "DEFAULT_TRACES_PER_SECOND",
+    "TELEMETRY_VARIABLES",
+    "LogFormat",
+    "TelemetrySettings",
+]
 
 #: The production default: one request in ten is traced (``stelly dev`` sets 1.0).
 DEFAULT_SAMPLE_RATIO = 0.1
+#: The production cap on recorded traces per second and process (``stelly dev`` sets 0: none).
+DEFAULT_TRACES_PER_SECOND = 10.0
 
 #: Every variable :meth:`TelemetrySettings.from_environ` reads.
 TELEMETRY_VARIABLES: tuple[str, ...] = (
     "STELLY_TRACING",
     "STELLY_TRACE_SAMPLE_RATIO",
+    "STELLY_TRACES_PER_SECOND",
     "STELLY_REQUEST_LOG",
     "STELLY_LOG_FORMAT",
     "STELLY_TRACE_DIR",
@@ -52,6 +61,9 @@ class TelemetrySettings:
     tracing: bool = True
     #: the share of traces recorded (an HTTP caller's trace is re-decided by its trace id)
     sample_ratio: float = DEFAULT_SAMPLE_RATIO
+    #: at most about this many recorded traces a second per process, the ratio
+    #: lowered while busier (0: no cap); see :mod:`~stelly_core.telemetry.sampling`
+    traces_per_second: float = DEFAULT_TRACES_PER_SECOND
     #: one structured line per request
     request_log: bool = True
     log_format: LogFormat = LogFormat.TEXT
@@ -84,6 +96,7 @@ class TelemetrySettings:
         return cls(
             tracing=_switch(env, "STELLY_TRACING", default=True),
             sample_ratio=_ratio(env, "STELLY_TRACE_SAMPLE_RATIO", DEFAULT_SAMPLE_RATIO),
+            traces_per_second=_rate(env, "STELLY_TRACES_PER_SECOND", DEFAULT_TRACES_PER_SECOND),
             request_log=_switch(env, "STELLY_REQUEST_LOG", default=True),
             log_format=log_format,
             trace_dir=Path(trace_dir) if trace_dir else None,
@@ -110,4 +123,19 @@ def _ratio(env: Mapping[str, str], name: str, default: float) -> float:
         value = -1.0
     if not 0.0 <= value <= 1.0:
         raise SettingsError(f"invalid settings: {name}: expected a number from 0 to 1, got {raw!r}")
+    return value
+
+
+def _rate(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value < float("inf"):
+        raise SettingsError(
+            f"invalid settings: {name}: expected a number of 0 or more (0: no cap), got {raw!r}"
+        )
     return value

@@ -5,7 +5,9 @@ worker, before the app is built. It sets
 
 - the root log format (:mod:`~stelly_core.telemetry.logformat`) and the
   request log (:mod:`~stelly_core.telemetry.requestlog`);
-- a tracer provider sampling ``ParentBased(TraceIdRatioBased(ratio))`` with
+- the process's sampling rule for requests (:mod:`~stelly_core.telemetry.sampling`:
+  the ratio, capped in traces per second) and a tracer provider sampling
+  ``ParentBased(TraceIdRatioBased(ratio))`` for what else starts a trace, with
   the request-context span processor, the span file (``STELLY_TRACE_DIR``),
   Application Insights (``APPLICATIONINSIGHTS_CONNECTION_STRING``) and the
   processors a caller passes; behind the process's one global
@@ -52,6 +54,7 @@ from stelly_core.telemetry.instrumentation import instrument_clients, uninstrume
 from stelly_core.telemetry.logformat import configure_logging, remove_logging
 from stelly_core.telemetry.processor import RequestContextSpanProcessor
 from stelly_core.telemetry.requestlog import RequestLog
+from stelly_core.telemetry.sampling import TraceIdRule
 from stelly_core.telemetry.serverspan import ServerSpans
 from stelly_core.telemetry.settings import TelemetrySettings
 from stelly_core.telemetry.switching import SwitchingTracerProvider
@@ -88,6 +91,8 @@ class Telemetry:
         self.request_log = request_log
         #: the tracer provider's span processors (the server spans' ends go to them too)
         self.span_processors = tuple(span_processors)
+        #: the process's one decision on which requests are recorded (every app shares its cap)
+        self.sampling = TraceIdRule(settings.sample_ratio, settings.traces_per_second)
         self.http_metrics = HttpServerMetrics()
         self._collector = self.http_metrics.collector()
         REGISTRY.register(self._collector)
@@ -98,11 +103,13 @@ class Telemetry:
         spans = None
         if self.tracer_provider is not None:
             spans = ServerSpans(
-                self.resource, self.span_processors, _constant_span_attributes(self.settings)
+                self.resource,
+                self.span_processors,
+                SAMPLE_RATE_ATTRIBUTE if self.settings.appinsights_connection_string else None,
             )
         return ServerTelemetryConfig(
             spans=spans,
-            sample_ratio=self.settings.sample_ratio,
+            sampling=self.sampling,
             request_log=self.request_log,
             http_metrics=self.http_metrics,
         )
@@ -256,13 +263,6 @@ def _span_processors(
         processors.append(BatchSpanProcessor(exporter))
     processors.extend(extra)
     return processors
-
-
-def _constant_span_attributes(settings: TelemetrySettings) -> dict[str, float]:
-    """What start-time processors set on every span, for the server spans (built without them)."""
-    if settings.appinsights_connection_string:
-        return {SAMPLE_RATE_ATTRIBUTE: settings.sample_ratio * 100.0}
-    return {}
 
 
 def _set_meter_provider(provider: metrics.MeterProvider) -> None:

@@ -68,14 +68,16 @@ def captured_telemetry(
 
     Args:
         service_name: the ``service.name`` of the spans.
-        settings: sampling ratio 1.0, text logs when omitted.
+        settings: sampling ratio 1.0 without a cap, text logs when omitted.
     """
     exporter = InMemorySpanExporter()
     reader = InMemoryMetricReader()
     log = io.StringIO()
     telemetry = configure_telemetry(
         service_name,
-        settings=settings if settings is not None else TelemetrySettings(sample_ratio=1.0),
+        settings=settings
+        if settings is not None
+        else TelemetrySettings(sample_ratio=1.0, traces_per_second=0.0),
         span_processors=[SimpleSpanProcessor(exporter)],
         metric_readers=[reader],
         log_stream=log,
