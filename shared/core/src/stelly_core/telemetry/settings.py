@@ -95,8 +95,20 @@ class TelemetrySettings:
         connection = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING", "").strip()
         return cls(
             tracing=_switch(env, "STELLY_TRACING", default=True),
-            sample_ratio=_ratio(env, "STELLY_TRACE_SAMPLE_RATIO", DEFAULT_SAMPLE_RATIO),
-            traces_per_second=_rate(env, "STELLY_TRACES_PER_SECOND", DEFAULT_TRACES_PER_SECOND),
+            sample_ratio=_number(
+                env,
+                "STELLY_TRACE_SAMPLE_RATIO",
+                DEFAULT_SAMPLE_RATIO,
+                most=1.0,
+                expected="a number from 0 to 1",
+            ),
+            traces_per_second=_number(
+                env,
+                "STELLY_TRACES_PER_SECOND",
+                DEFAULT_TRACES_PER_SECOND,
+                most=float("inf"),
+                expected="a number of 0 or more (0: no cap)",
+            ),
             request_log=_switch(env, "STELLY_REQUEST_LOG", default=True),
             log_format=log_format,
             trace_dir=Path(trace_dir) if trace_dir else None,
@@ -113,7 +125,10 @@ def _switch(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     return _ON[raw]
 
 
-def _ratio(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(
+    env: Mapping[str, str], name: str, default: float, *, most: float, expected: str
+) -> float:
+    """A finite number from 0 to ``most`` (``inf``: no upper bound, but finite)."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -121,21 +136,6 @@ def _ratio(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise SettingsError(f"invalid settings: {name}: expected a number from 0 to 1, got {raw!r}")
-    return value
-
-
-def _rate(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):
-        raise SettingsError(
-            f"invalid settings: {name}: expected a number of 0 or more (0: no cap), got {raw!r}"
-        )
+    if not (0.0 <= value <= most and value != float("inf")):
+        raise SettingsError(f"invalid settings: {name}: expected {expected}, got {raw!r}")
     return value
