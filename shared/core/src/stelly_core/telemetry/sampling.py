@@ -29,8 +29,9 @@ Invariants:
   from it).
 - A decision costs a counter and a clock read; the ratio is recomputed at
   most every ``window`` seconds. A burst from idle is decided at the
-  configured ratio for its first window (the rule has no rate yet). Not thread-safe by design: one event loop decides, and
-  a lost count only shifts the next second's ratio slightly.
+  configured ratio for its first window (the rule has no rate yet).
+- Not thread-safe by design: one event loop decides, and a lost count only
+  shifts the next window's ratio slightly.
 """
 
 from __future__ import annotations
