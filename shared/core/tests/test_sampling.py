@@ -45,8 +45,9 @@ def test_a_busy_process_records_about_the_cap_a_second() -> None:
     clock = _Clock()
     rule = TraceIdRule(0.1, per_second=10, clock=clock)
     counts = _recorded(rule, clock, per_second=20_000, seconds=6)
-    # the first tenth of a second knows no rate yet and records the ratio's share
-    assert 150 < counts[0] < 260, counts
+    # the first tenth of a second knows no rate yet and decides at the ratio,
+    # but the hard limit holds it to a full bucket plus a second's refill
+    assert 0 < counts[0] <= 40, counts
     # from then on the ratio in force keeps it near the cap
     assert all(0 < count < 30 for count in counts[1:]), counts
     assert sum(counts[1:]) / 5 == pytest.approx(10, abs=5)
@@ -81,6 +82,34 @@ def test_a_lower_ratio_records_a_subset_so_capped_processes_keep_traces_whole() 
     quiet = TraceIdRule(0.1, per_second=10)
     assert busy.percentage < quiet.percentage
     ids = [random.getrandbits(128) or 1 for _ in range(100_000)]
-    by_busy = {t for t in ids if busy.sampled(t)}  # the clock stands still: no adjustment
+    by_busy = {t for t in ids if t & TraceIdRatioBased.TRACE_ID_LIMIT < busy.bound}
+    assert len(by_busy) == pytest.approx(100_000 * busy.percentage / 100, rel=0.5)
     assert by_busy
-    assert all(quiet.sampled(t) for t in by_busy)
+    # (compared on the bounds: these 100,000 decisions are not a quiet process's traffic)
+    assert all(t & TraceIdRatioBased.TRACE_ID_LIMIT < quiet.bound for t in by_busy)
+    assert quiet.bound == TraceIdRatioBased.get_bound_for_rate(0.1)
+
+
+def test_crafted_trace_ids_cannot_get_past_the_cap() -> None:
+    """An attacker's ids below every bound: recorded at most twice the cap a second."""
+    clock = _Clock()
+    rule = TraceIdRule(0.1, per_second=10, clock=clock)
+    counts = []
+    for _ in range(5):
+        recorded = 0
+        for _ in range(20_000):
+            clock.now += 1.0 / 20_000
+            # a random high half, the lower 64 bits as small as they get
+            recorded += rule.sampled(random.getrandbits(64) << 64 | 1)
+        counts.append(recorded)
+    assert counts[0] <= 40, counts  # a full bucket (20) and a second's refill (20)
+    assert all(19 <= count <= 21 for count in counts[1:]), counts
+    # honest ids keep their share of what the limit leaves once the flood stops
+    clock.now += 10.0
+    assert rule.sampled(random.getrandbits(64) << 64 | 1)
+
+
+def test_without_a_cap_there_is_no_limit() -> None:
+    # no cap (stelly dev): every id below the bound is recorded, crafted or not
+    rule = TraceIdRule(1.0)
+    assert all(rule.sampled(random.getrandbits(64) << 64 | 1) for _ in range(10_000))

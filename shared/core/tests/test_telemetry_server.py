@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from time import perf_counter, time
@@ -267,6 +268,30 @@ async def test_a_callers_sampled_flag_is_not_trusted(settings: Settings) -> None
         assert [f"{s.context.trace_id:032x}" for s in servers] == [low]
         lines = [line for line in captured.log_lines() if "/api/v1/admin/orders/{order_id}" in line]
         assert any(high in line for line in lines)  # the unrecorded request keeps its trace id
+
+
+async def test_crafted_trace_ids_cannot_flood_the_trace_store(settings: Settings) -> None:
+    """A client that picks trace ids below every bound gets no more than the cap's hard limit.
+
+    Cap 5 a second: a bucket of 10, refilled at 10 a second. Before the limit
+    every one of these requests was recorded.
+    """
+    capped = TelemetrySettings(sample_ratio=0.1, traces_per_second=5.0)
+    with captured_telemetry("stelly-test", capped) as captured:
+        async with AsyncTestClient(build_app(settings)) as client:
+            started = perf_counter()
+            for _ in range(200):
+                trace_id = f"{secrets.randbits(64):016x}{1:016x}"  # lower 64 bits: 1
+                response = await client.get(
+                    "/api/v1/admin/orders/5",
+                    headers={"traceparent": f"00-{trace_id}-{PARENT_ID}-01"},
+                )
+                assert response.status_code == 200
+            elapsed = perf_counter() - started
+        servers = [s for s in captured.spans() if s.kind is SpanKind.SERVER]
+        lines = [line for line in captured.log_lines() if "/api/v1/admin/orders/{order_id}" in line]
+    assert 1 <= len(servers) <= 10 + 10 * elapsed + 1, (len(servers), elapsed)
+    assert len(lines) == 200  # every request is still served and logged
 
 
 async def test_the_request_line_and_the_log_lines_carry_the_request(

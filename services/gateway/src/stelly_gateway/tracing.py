@@ -10,8 +10,9 @@ The gateway is where a request's trace starts, or joins the browser's
 - A client's valid ``traceparent`` keeps its trace id and its span as the
   parent, but not its sampled flag: the edge decides by the trace id, as
   ``TraceIdRatioBased`` does (``STELLY_TRACE_SAMPLE_RATIO``), and the span
-  and every service after it (parent-based) follow that decision. A client
-  cannot force its requests to be traced. A malformed ``traceparent`` is
+  and every service after it (parent-based) follow that decision. A client's
+  flag cannot force its requests to be traced (its choice of trace id can:
+  the services' cap bounds that, the local edge has none). A malformed ``traceparent`` is
   replaced by a new trace; a client's ``tracestate`` is never forwarded
   (:mod:`stelly_gateway.headers` drops both; the upstream gets the edge's).
 - Without a client's ``traceparent`` the tracer's own sampler decides for

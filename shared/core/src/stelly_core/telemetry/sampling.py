@@ -28,8 +28,15 @@ Invariants:
   now carries as its sample rate (Application Insights extrapolates counts
   from it).
 - A decision costs a counter and a clock read; the ratio is recomputed at
-  most every ``window`` seconds. A burst from idle is decided at the
-  configured ratio for its first window (the rule has no rate yet).
+  most every ``window`` seconds.
+- With a cap there is a hard limit on top of the average, a token bucket:
+  at most twice the cap a second over any stretch, after a burst of at most
+  twice the cap from a full bucket. A caller chooses its trace id, and ids crafted to sit below every
+  bound would otherwise all be recorded; the first window of a burst from
+  idle (decided at the configured ratio: the rule has no rate yet) is
+  limited by it too. Only what the ratio admits takes a token, so at the
+  cap's average the bucket does not run dry and decisions stay the trace-id
+  rule's.
 - Not thread-safe by design: one event loop decides, and a lost count only
   shifts the next window's ratio slightly.
 """
@@ -54,8 +61,9 @@ class TraceIdRule:
 
     Args:
         ratio: the share of traces recorded while under the cap (0 to 1).
-        per_second: at most this many recorded traces a second in this
-            process, on average; 0 for no cap.
+        per_second: about this many recorded traces a second in this
+            process at most, on average (never more than twice as many);
+            0 for no cap.
         window: how often (seconds) the ratio in force is recomputed.
         clock: seconds, monotonic (tests pass their own).
     """
@@ -63,7 +71,9 @@ class TraceIdRule:
     __slots__ = (
         "_clock",
         "_decided",
+        "_filled",
         "_since",
+        "_tokens",
         "bound",
         "per_second",
         "percentage",
@@ -87,15 +97,30 @@ class TraceIdRule:
         self.percentage = 0.0
         self._set(ratio)
         self._decided = 0
-        self._since = clock()
+        self._since = self._filled = clock()
+        #: the hard limit's bucket: refilled at twice the cap, holding a second of that
+        self._tokens = 2.0 * per_second
 
     def sampled(self, trace_id: int) -> bool:
-        if self.per_second:
-            self._decided += 1
-            now = self._clock()
-            if now - self._since >= self.window:
-                self._adjust(now)
-        return trace_id & _LIMIT < self.bound
+        if not self.per_second:
+            return trace_id & _LIMIT < self.bound
+        self._decided += 1
+        now = self._clock()
+        if now - self._since >= self.window:
+            self._adjust(now)
+        if trace_id & _LIMIT >= self.bound:
+            return False
+        # A caller chooses its trace id, and ids crafted below every bound would
+        # all be recorded whatever the ratio: a token bucket at twice the cap
+        # bounds what is recorded anyway (it never empties at the cap's average).
+        burst = 2.0 * self.per_second
+        tokens = min(burst, self._tokens + (now - self._filled) * burst)
+        self._filled = now
+        if tokens < 1.0:
+            self._tokens = tokens
+            return False
+        self._tokens = tokens - 1.0
+        return True
 
     def _adjust(self, now: float) -> None:
         rate = self._decided / (now - self._since)
