@@ -142,7 +142,7 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
         method = normalize_method(values["method"]) if is_http else "GET"
         #: the recorded server span; ``None`` when this request is not sampled
         span: ServerSpan | None = None
-        #: the request line's trace id (hex); a caller's recorded trace's is made at its end
+        #: the request line's trace id (hex)
         trace_hex: str | None = None
         context_token = None
         spans = self.spans
@@ -156,41 +156,31 @@ class ServerTelemetryMiddleware(OpenTelemetryInstrumentationMiddleware):
         request = RequestContext(request_id)
         if spans is not None:
             remote = _caller_context(traceparent) if traceparent is not None else None
-            if remote is not None:
-                # the caller's trace, our decision (see the module docstring)
-                if self.sampling.sampled(remote.trace_id):
-                    span = spans.start(remote.trace_id, remote, self.sampling.percentage)
-                    request.sample_percentage = span.percentage
-                    current = span.current
-                else:
-                    trace_hex = f"{remote.trace_id:032x}"
+            if remote is not None:  # the caller's trace, our decision (see the module docstring)
+                trace_id = remote.trace_id
+                trace_hex = f"{trace_id:032x}"
+            elif bits:
+                trace_id = bits
+                trace_hex = request_id
+            else:
+                trace_id = getrandbits(128) or 1
+                trace_hex = f"{trace_id:032x}"
+            sampling = self.sampling
+            if sampling.sampled(trace_id):
+                span = spans.start(trace_id, remote, sampling.percentage)
+                request.sample_percentage = span.percentage
+                current = span.current
+            else:
+                if remote is not None:
                     # the caller's ids with OUR decision: children and injected
                     # traceparents must not carry a sampled flag we did not follow
                     request.span_context = tuple.__new__(
                         SpanContext,
-                        (
-                            remote.trace_id,
-                            remote.span_id,
-                            True,
-                            _NOT_SAMPLED,
-                            remote.trace_state,
-                            True,
-                        ),
+                        (trace_id, remote.span_id, True, _NOT_SAMPLED, remote.trace_state, True),
                     )
-                    current = _UNSAMPLED
-            else:
-                if bits:
-                    trace_hex = request_id
                 else:
-                    bits = getrandbits(128) or 1
-                    trace_hex = f"{bits:032x}"
-                if self.sampling.sampled(bits):
-                    span = spans.start(bits, None, self.sampling.percentage)
-                    request.sample_percentage = span.percentage
-                    current = span.current
-                else:
-                    request.trace_id = bits
-                    current = _UNSAMPLED
+                    request.trace_id = trace_id
+                current = _UNSAMPLED
             context_token = _attach(current)
         request_token = REQUEST_CONTEXT.set(request)
         self.metrics.started(method)
@@ -356,10 +346,7 @@ def _finish(
     log = middleware.request_log
     if log is not None:
         if span is not None:
-            context = span.context
-            if trace_hex is None:  # a caller's trace (a root's hex is known already)
-                trace_hex = f"{context.trace_id:032x}"
-            span_hex = f"{context.span_id:016x}"
+            span_hex = f"{span.context.span_id:016x}"
         log.write(
             start,
             method,
