@@ -2,12 +2,14 @@
 
 Every variable has a default that is right for production, so a process
 with none of them set traces 10 % of its requests but at most about 10
-traces a second, logs one line per request and serves ``/metrics``. A malformed value stops start-up with a
+traces a second, logs one line per request and serves ``/metrics``. A
+malformed value stops start-up with a
 :class:`~stelly_core.settings.SettingsError` naming the variable.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from enum import StrEnum
@@ -128,7 +130,7 @@ def _switch(env: Mapping[str, str], name: str, *, default: bool) -> bool:
 def _number(
     env: Mapping[str, str], name: str, default: float, *, most: float, expected: str
 ) -> float:
-    """A finite number from 0 to ``most`` (``inf``: no upper bound, but finite)."""
+    """A finite number from 0 to ``most``."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -136,6 +138,6 @@ def _number(
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not (0.0 <= value <= most and value != float("inf")):
+    if not (math.isfinite(value) and 0.0 <= value <= most):
         raise SettingsError(f"invalid settings: {name}: expected {expected}, got {raw!r}")
     return value
